@@ -1,0 +1,305 @@
+// The cluster registry: one client per KubeFedCluster, built from its apiEndpoint, caBundle and the token
+// in its Secret, rebuilt when any of those change, and a health prober that writes the KubeFedCluster's
+// conditions when they change. Sync controllers ask it which clusters exist and which are ready, and
+// subscribe to readiness changes.
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  CORE_GROUP,
+  CORE_VERSION,
+  KUBEFED_CLUSTER_KIND,
+  KUBEFED_CLUSTER_PLURAL,
+  type KubeFedCluster,
+} from '../api/index.js';
+import { errorMessage, isNotFound } from '../kube/errors.js';
+import { Informer } from '../kube/informer.js';
+import { RestClient, type RequestObserver } from '../kube/rest-client.js';
+import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js';
+import type { Logger } from '../util/log.js';
+import { initialHealth, isReady, nextHealth, type ClusterHealth, type ProbeOutcome } from './health.js';
+
+export const KubeFedClusterType: ResourceType = {
+  group: CORE_GROUP,
+  version: CORE_VERSION,
+  plural: KUBEFED_CLUSTER_PLURAL,
+  kind: KUBEFED_CLUSTER_KIND,
+  namespaced: true,
+};
+
+export interface HealthCheckSettings {
+  periodMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  successThreshold: number;
+}
+
+export interface MemberCluster {
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+  /** Absent while the config is malformed (no Secret, bad endpoint…). */
+  client: RestClient | undefined;
+}
+
+export type ClusterEvent = { type: 'ready' | 'notReady' | 'changed' | 'removed'; name: string };
+
+interface Entry {
+  name: string;
+  kfc: KubeFedCluster;
+  /** Identity of what the client was built from; a change rebuilds it. */
+  clientSource: string;
+  client: RestClient | undefined;
+  configError: string | undefined;
+  health: ClusterHealth;
+  kubernetesVersion: string | undefined;
+  probing: boolean;
+}
+
+export interface ClusterRegistryOptions {
+  host: RestClient;
+  namespace: string;
+  health: HealthCheckSettings;
+  log: Logger;
+  /** Request metrics of the member clients. */
+  observer?: RequestObserver;
+  /** In-flight requests allowed per member API server. */
+  maxSocketsPerCluster?: number;
+  /** Called after every probe, e.g. for a cluster-ready gauge. */
+  onProbe?: (cluster: string, ready: boolean) => void;
+}
+
+export class ClusterRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  private readonly kfcInformer: Informer<KubeFedCluster & KubeObject>;
+  private readonly secretInformer: Informer;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ClusterRegistryOptions) {
+    this.log = options.log.child({ controller: 'cluster-registry' });
+    this.kfcInformer = new Informer(options.host, KubeFedClusterType, { namespace: options.namespace, log: this.log });
+    this.secretInformer = new Informer(options.host, CoreTypes.secret, { namespace: options.namespace, log: this.log });
+    this.kfcInformer.on(({ type, object }) => {
+      const name = object.metadata?.name ?? '';
+      if (type === 'deleted') this.remove(name);
+      else void this.upsert(object);
+    });
+    this.secretInformer.on(({ object }) => {
+      for (const entry of this.entries.values()) {
+        if (entry.kfc.spec.secretRef.name === object.metadata?.name) void this.upsert(entry.kfc);
+      }
+    });
+  }
+
+  /** Starts watching KubeFedClusters and probing; resolves once every known cluster has been probed once. */
+  async start(): Promise<void> {
+    this.secretInformer.start();
+    this.kfcInformer.start();
+    await Promise.all([this.secretInformer.waitForSync(), this.kfcInformer.waitForSync()]);
+    for (const kfc of this.kfcInformer.list()) await this.upsert(kfc);
+    await this.probeAll();
+    this.timer = setInterval(() => void this.probeAll(), this.options.health.periodMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([this.kfcInformer.stop(), this.secretInformer.stop()]);
+    for (const entry of this.entries.values()) entry.client?.close();
+    this.entries.clear();
+  }
+
+  onEvent(listener: (event: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  clusters(): MemberCluster[] {
+    return [...this.entries.values()].map((e) => this.view(e));
+  }
+
+  get(name: string): MemberCluster | undefined {
+    const entry = this.entries.get(name);
+    return entry && this.view(entry);
+  }
+
+  private view(e: Entry): MemberCluster {
+    return { name: e.name, labels: e.kfc.metadata.labels ?? {}, ready: isReady(e.health) && !!e.client, client: e.client };
+  }
+
+  private emit(event: ClusterEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.error({ cluster: event.name, err: errorMessage(err) }, 'cluster listener failed');
+      }
+    }
+  }
+
+  private async upsert(kfc: KubeFedCluster): Promise<void> {
+    const name = kfc.metadata.name ?? '';
+    const secret = this.secretInformer.get(`${this.options.namespace}/${kfc.spec.secretRef?.name}`);
+    const source = JSON.stringify([kfc.spec, secret?.metadata?.resourceVersion ?? '']);
+    let entry = this.entries.get(name);
+    const labelsChanged = entry && JSON.stringify(entry.kfc.metadata.labels ?? {}) !== JSON.stringify(kfc.metadata.labels ?? {});
+    if (!entry) {
+      entry = {
+        name,
+        kfc,
+        clientSource: '',
+        client: undefined,
+        configError: undefined,
+        health: initialHealth(),
+        kubernetesVersion: kfc.status?.kubernetesVersion,
+        probing: false,
+      };
+      this.entries.set(name, entry);
+    }
+    entry.kfc = kfc;
+    if (entry.clientSource !== source) {
+      entry.clientSource = source;
+      entry.client?.close();
+      entry.client = undefined;
+      try {
+        entry.client = await buildMemberClient(kfc, secret, this.options);
+        entry.configError = undefined;
+      } catch (err) {
+        entry.configError = errorMessage(err);
+        this.log.warn({ cluster: name, err: entry.configError }, 'cluster configuration is malformed');
+      }
+      // A new client must prove itself before it is used.
+      if (this.timer) await this.probe(entry);
+      this.emit({ type: 'changed', name });
+    } else if (labelsChanged) {
+      this.emit({ type: 'changed', name });
+    }
+  }
+
+  private remove(name: string): void {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    entry.client?.close();
+    this.entries.delete(name);
+    this.emit({ type: 'removed', name });
+  }
+
+  private async probeAll(): Promise<void> {
+    await Promise.all([...this.entries.values()].map((e) => this.probe(e)));
+  }
+
+  private async probe(entry: Entry): Promise<void> {
+    if (entry.probing) return;
+    entry.probing = true;
+    try {
+      const wasReady = isReady(entry.health) && !!entry.client;
+      const outcome = await this.probeOutcome(entry);
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const next = nextHealth(entry.health, outcome, this.options.health, now);
+      const nowReady = isReady(next) && !!entry.client;
+      if (nowReady && (!wasReady || !entry.kubernetesVersion)) entry.kubernetesVersion = await this.version(entry);
+      const changed = JSON.stringify(next.conditions) !== JSON.stringify(entry.health.conditions);
+      entry.health = next;
+      if (!this.entries.has(entry.name)) return; // removed while probing
+      this.options.onProbe?.(entry.name, nowReady);
+      if (changed || entry.kubernetesVersion !== entry.kfc.status?.kubernetesVersion) await this.writeStatus(entry);
+      if (nowReady !== wasReady) {
+        this.log.info({ cluster: entry.name, ready: nowReady, reason: next.conditions[0]?.message }, 'cluster readiness changed');
+        this.emit({ type: nowReady ? 'ready' : 'notReady', name: entry.name });
+      }
+    } finally {
+      entry.probing = false;
+    }
+  }
+
+  private async probeOutcome(entry: Entry): Promise<ProbeOutcome> {
+    if (!entry.client) return { kind: 'malformed', error: entry.configError ?? 'no client' };
+    const timeoutMs = this.options.health.timeoutMs;
+    for (const path of ['/readyz', '/healthz']) {
+      try {
+        const body = await entry.client.request<string>('GET', path, { raw: true, timeoutMs });
+        return body.trim().toLowerCase() === 'ok' ? { kind: 'ready' } : { kind: 'notReady', detail: body.slice(0, 200) };
+      } catch (err) {
+        // Older or locked-down API servers may not serve /readyz: fall back to /healthz as Karmada does.
+        if (path === '/readyz' && (isNotFound(err) || (err as { code?: number }).code === 403)) continue;
+        const code = (err as { code?: number }).code ?? 0;
+        if (code >= 500 || code === 429) return { kind: 'notReady', detail: errorMessage(err) };
+        return { kind: 'unreachable', error: errorMessage(err) };
+      }
+    }
+    return { kind: 'notReady' };
+  }
+
+  private async version(entry: Entry): Promise<string | undefined> {
+    try {
+      const v = await entry.client!.request<{ gitVersion?: string }>('GET', '/version', { timeoutMs: this.options.health.timeoutMs });
+      return v.gitVersion;
+    } catch {
+      return entry.kubernetesVersion;
+    }
+  }
+
+  private async writeStatus(entry: Entry): Promise<void> {
+    const status = {
+      conditions: entry.health.conditions,
+      ...(entry.kubernetesVersion ? { kubernetesVersion: entry.kubernetesVersion } : {}),
+    };
+    try {
+      const updated = await this.options.host.mergePatch<KubeFedCluster>(
+        KubeFedClusterType,
+        entry.name,
+        this.options.namespace,
+        { status },
+        { subresource: 'status' },
+      );
+      entry.kfc = updated;
+    } catch (err) {
+      this.log.warn({ cluster: entry.name, err: errorMessage(err) }, 'could not write KubeFedCluster status');
+    }
+  }
+}
+
+/** `host:port` and bare hosts mean https, as in KubeFed. */
+export function normalizeApiEndpoint(endpoint: string): string {
+  const trimmed = endpoint.trim();
+  if (!trimmed) throw new Error('spec.apiEndpoint is empty');
+  const url = new URL(trimmed.includes('://') ? trimmed : `https://${trimmed}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`spec.apiEndpoint has unsupported scheme ${url.protocol}`);
+  return url.toString().replace(/\/$/, '');
+}
+
+async function buildMemberClient(
+  kfc: KubeFedCluster,
+  secret: KubeObject | undefined,
+  options: ClusterRegistryOptions,
+): Promise<RestClient> {
+  const name = kfc.metadata.name ?? '';
+  const secretName = kfc.spec.secretRef?.name;
+  if (!secret) throw new Error(`secret ${options.namespace}/${secretName} not found`);
+  const tokenB64 = (secret.data as Record<string, string> | undefined)?.token;
+  if (!tokenB64) throw new Error(`secret ${options.namespace}/${secretName} has no data key "token"`);
+  const token = Buffer.from(tokenB64, 'base64').toString('utf8').trim();
+  const disabled = kfc.spec.disabledTLSValidations ?? [];
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name,
+        server: normalizeApiEndpoint(kfc.spec.apiEndpoint),
+        caData: kfc.spec.caBundle || undefined,
+        skipTLSVerify: disabled.includes('*'),
+        proxyUrl: kfc.spec.proxyURL || undefined,
+      },
+    ],
+    users: [{ name, token }],
+    contexts: [{ name, cluster: name, user: name }],
+    currentContext: name,
+  });
+  return RestClient.fromKubeConfig(kc, {
+    name,
+    disabledTLSValidations: disabled,
+    userAgent: 'kubefed-ts',
+    maxSockets: options.maxSocketsPerCluster ?? 64,
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
+}

@@ -1,0 +1,236 @@
+// A supervised list+watch cache of one resource type on one cluster. A bare watch silently misses events
+// when it breaks, so this one is supervised: it re-watches from the last resourceVersion when a stream
+// ends, relists when the server says the version is gone (410), backs off on errors without ever giving
+// up, and treats a stream that stays silent past its deadline as dead (watchdog).
+import { isGone } from './errors.js';
+import type { RestClient } from './rest-client.js';
+import { resourcePath } from './rest-client.js';
+import { apiVersionOf, objectKey, type KubeObject, type ResourceType } from './types.js';
+import type { Logger } from '../util/log.js';
+import { exponentialBackoff } from '../queue/backoff.js';
+
+export type InformerEventType = 'added' | 'updated' | 'deleted';
+
+export interface InformerEvent<T> {
+  type: InformerEventType;
+  object: T;
+  /** The cached object before an update. */
+  old?: T;
+}
+
+export type InformerHandler<T> = (event: InformerEvent<T>) => void;
+
+export interface InformerOptions {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  log: Logger;
+  /** Page size of the initial and recovery lists. */
+  pageSize?: number;
+  /** Server-side watch timeout; each watch picks a random value in [t, 1.5 t). Default 300 s. */
+  watchTimeoutSeconds?: number;
+  /** Backoff after a failed list or watch: base and cap. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Told about every list/watch failure, e.g. for metrics. */
+  onError?: (err: unknown) => void;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly store = new Map<string, T>();
+  private readonly handlers = new Set<InformerHandler<T>>();
+  private readonly abort = new AbortController();
+  private resourceVersion = '';
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private running: Promise<void> | undefined;
+  private watching = false;
+
+  constructor(
+    readonly client: RestClient,
+    readonly type: ResourceType,
+    private readonly options: InformerOptions,
+  ) {}
+
+  /** Subscribe to changes; returns the unsubscribe function. Handlers must not mutate the objects. */
+  on(handler: InformerHandler<T>): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  start(): void {
+    if (!this.running) this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** True while a watch stream is open: the cache is current up to the server's last event. */
+  isWatching(): boolean {
+    return this.watching;
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (): void => resolve();
+      this.syncWaiters.push(done);
+      signal?.addEventListener('abort', () => reject(new Error('aborted while waiting for cache sync')), { once: true });
+    });
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  size(): number {
+    return this.store.size;
+  }
+
+  private async run(): Promise<void> {
+    const { log } = this.options;
+    let failures = 0;
+    let needList = true;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        const base = this.options.watchTimeoutSeconds ?? 300;
+        const timeoutSeconds = Math.floor(base * (1 + Math.random() / 2));
+        this.watching = true;
+        await this.client.watch(
+          resourcePath(this.type, { namespace: this.options.namespace }),
+          {
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds,
+            labelSelector: this.options.labelSelector,
+            fieldSelector: this.options.fieldSelector,
+          },
+          (event) => {
+            failures = 0;
+            this.apply(event.type, event.object as T);
+          },
+          // The server ends the stream at timeoutSeconds; silence well past that means a dead connection.
+          { signal, idleTimeoutMs: (timeoutSeconds + 30) * 1000 },
+        );
+        this.watching = false;
+      } catch (err) {
+        this.watching = false;
+        if (signal.aborted) break;
+        this.options.onError?.(err);
+        if (isGone(err)) {
+          log.info({ resource: this.type.plural, cluster: this.client.name }, 'watch expired, relisting');
+          needList = true;
+          continue;
+        }
+        failures++;
+        const delay = exponentialBackoff(failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 30_000);
+        log.warn(
+          { resource: this.type.plural, cluster: this.client.name, err: (err as Error).message, retryInMs: Math.round(delay) },
+          'list/watch failed',
+        );
+        // A long outage may outlive etcd's history; relisting after repeated failures avoids a 410 round trip.
+        if (failures >= 3) needList = true;
+        await sleep(delay, signal);
+      }
+    }
+    this.watching = false;
+  }
+
+  /** Lists everything (paged) and reconciles the cache with it, emitting the differences as events. */
+  private async relist(): Promise<void> {
+    const fresh = new Map<string, T>();
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.client.list<T>(this.type, {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
+        limit: this.options.pageSize ?? 500,
+        continue: continueToken,
+      });
+      for (const item of page.items) {
+        // List items carry no apiVersion/kind; watch events do. Make cached objects look alike.
+        const obj = { apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...item } as T;
+        fresh.set(objectKey(obj), obj);
+      }
+      continueToken = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion ?? '';
+    } while (continueToken);
+
+    const previous = new Map(this.store);
+    this.store.clear();
+    for (const [key, obj] of fresh) {
+      this.store.set(key, obj);
+      const old = previous.get(key);
+      if (!old) this.emit({ type: 'added', object: obj });
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.emit({ type: 'updated', object: obj, old });
+    }
+    for (const [key, old] of previous) {
+      if (!fresh.has(key)) this.emit({ type: 'deleted', object: old });
+    }
+    this.resourceVersion = resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  private apply(type: string, obj: T): void {
+    const rv = obj.metadata?.resourceVersion;
+    if (type === 'BOOKMARK') {
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
+    const key = objectKey(obj);
+    const old = this.store.get(key);
+    if (type === 'DELETED') {
+      this.store.delete(key);
+      this.emit({ type: 'deleted', object: obj });
+    } else if (type === 'ADDED' || type === 'MODIFIED') {
+      this.store.set(key, obj);
+      this.emit(old ? { type: 'updated', object: obj, old } : { type: 'added', object: obj });
+    }
+    if (rv) this.resourceVersion = rv;
+  }
+
+  private emit(event: InformerEvent<T>): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (err) {
+        this.options.log.error({ resource: this.type.plural, cluster: this.client.name, err: (err as Error).message }, 'informer handler failed');
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,84 @@
+// The controller-manager: connects to the host cluster, reads the KubeFedConfig, and runs the cluster
+// registry and the FederatedTypeConfig controller (which runs one sync controller per enabled type).
+// `stop()` drains in-flight work before it returns, for a graceful SIGTERM.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { FeatureGateName } from '../api/index.js';
+import { ClusterRegistry } from '../cluster/registry.js';
+import { EventRecorder } from '../kube/events.js';
+import { InformerCache } from '../kube/informer-cache.js';
+import { RestClient, type RequestObserver } from '../kube/rest-client.js';
+import type { SyncMetrics } from '../sync/controller.js';
+import { TypeConfigController } from '../typeconfig/controller.js';
+import type { Logger } from '../util/log.js';
+import { loadKubeFedConfig, type RuntimeConfig } from './config.js';
+
+export interface ControllerManagerOptions {
+  hostKubeConfig: KubeConfig;
+  namespace: string;
+  /** A KubeFedConfig YAML file instead of the object in the host (KubeFed's --kubefed-config). */
+  configFile?: string | undefined;
+  log: Logger;
+  /** Adjusts the loaded configuration, e.g. faster health checks in tests. */
+  tweakConfig?: (config: RuntimeConfig) => RuntimeConfig;
+  metrics?: { sync?: SyncMetrics; requests?: RequestObserver; clusterReady?: (cluster: string, ready: boolean) => void };
+}
+
+export class ControllerManager {
+  private constructor(
+    readonly config: RuntimeConfig,
+    readonly host: RestClient,
+    readonly registry: ClusterRegistry,
+    readonly typeConfigs: TypeConfigController,
+    private readonly informers: InformerCache,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: ControllerManagerOptions): Promise<ControllerManager> {
+    const log = options.log;
+    const host = await RestClient.fromKubeConfig(options.hostKubeConfig, {
+      name: 'host',
+      userAgent: 'kubefed-ts/controller-manager',
+      ...(options.metrics?.requests ? { observer: options.metrics.requests } : {}),
+    });
+    let config = await loadKubeFedConfig(host, options.namespace, options.configFile);
+    if (options.tweakConfig) config = options.tweakConfig(config);
+    log.info({ source: config.source, scope: config.scope }, 'using valid KubeFedConfig');
+
+    const informers = new InformerCache();
+    const registry = new ClusterRegistry({
+      host,
+      namespace: options.namespace,
+      health: config.health,
+      log,
+      ...(options.metrics?.requests ? { observer: options.metrics.requests } : {}),
+      ...(options.metrics?.clusterReady ? { onProbe: options.metrics.clusterReady } : {}),
+    });
+    const events = new EventRecorder(host, 'kubefed-ts', log.child({ component: 'events' }));
+    const typeConfigs = new TypeConfigController({
+      host,
+      registry,
+      informers,
+      events,
+      log,
+      kubefedNamespace: options.namespace,
+      scope: config.scope,
+      adoptResources: config.adoptResources,
+      workersPerType: config.syncWorkers,
+      statusCollectionForAll: config.featureGates[FeatureGateName.RawResourceStatusCollection] === true,
+      metrics: options.metrics?.sync,
+    });
+    await registry.start();
+    await typeConfigs.start();
+    log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');
+    return new ControllerManager(config, host, registry, typeConfigs, informers, log);
+  }
+
+  /** Stops taking new work, waits for reconciles in flight, then closes every watch and connection. */
+  async stop(): Promise<void> {
+    await this.typeConfigs.stop();
+    await this.registry.stop();
+    await this.informers.stopAll();
+    this.host.close();
+    this.log.info('controller-manager stopped');
+  }
+}

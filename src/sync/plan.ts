@@ -1,0 +1,104 @@
+// Decides, for one fed object and one member cluster, what the sync controller must do there: nothing,
+// create, update (a changed template or a reverted drift), delete, or remove the managed label. Pure: the
+// controller gathers the inputs from its caches and carries the action out.
+//
+// How "nothing changed" is known without writing: every member object we write carries a hash of the
+// desired object (`kubefed.io/propagated-hash`), and we remember the resourceVersion our last write
+// produced. Same hash and same resourceVersion: nothing to do. Same hash but the object changed since (or
+// after a restart, when nothing is remembered): compare desired ⊆ actual; equal means no write.
+import { MANAGED_LABEL, MANAGED_LABEL_FALSE, MANAGED_LABEL_TRUE, PropagationStatus } from '../api/constants.js';
+import type { KubeObject } from '../kube/types.js';
+import { diffPaths, isSemanticSubset } from './compare.js';
+import type { RenderResult } from './render.js';
+
+export const PROPAGATED_HASH_ANNOTATION = 'kubefed.io/propagated-hash';
+
+/** What the controller remembers of its last write of one object to one cluster. */
+export interface WriteRecord {
+  hash: string;
+  /** resourceVersion returned by our write. */
+  resourceVersion: string;
+  /** resourceVersion the cache held when we wrote (undefined after a create): a cache still showing it lags behind. */
+  previousResourceVersion: string | undefined;
+}
+
+export type ClusterAction =
+  /** Already as desired, or nothing may be done; `status` is what the fed object's status says for the cluster. */
+  | { kind: 'none'; status: PropagationStatus; message?: string }
+  /** Not in the cache: check that it is really absent (or adoptable), then apply. */
+  | { kind: 'create'; desired: KubeObject; hash: string }
+  | { kind: 'update'; desired: KubeObject; hash: string; drift: string[] | undefined }
+  | { kind: 'delete' }
+  /** Leave the object in place but no longer managed (orphaning, or the host cluster's own namespace). */
+  | { kind: 'unlabel' };
+
+export interface ClusterPlanInput {
+  ready: boolean;
+  selected: boolean;
+  /** Rendering of the desired object for this cluster; only needed when selected. */
+  rendered: RenderResult | undefined;
+  /** The hash of the rendered object, computed by the caller (see `desiredHash`). */
+  hash: string | undefined;
+  /** The member object from the managed-label cache, if any. */
+  cached: KubeObject | undefined;
+  record: WriteRecord | undefined;
+  /** True when the member "cluster" is the host itself and the object is a Namespace: never deleted there. */
+  isHostNamespace: boolean;
+}
+
+export function planClusterAction(input: ClusterPlanInput): ClusterAction {
+  const { ready, selected, rendered, hash, cached, record } = input;
+  if (!ready) {
+    return selected ? { kind: 'none', status: PropagationStatus.ClusterNotReady } : { kind: 'none', status: PropagationStatus.Ok };
+  }
+  const labelFalse = cached?.metadata?.labels?.[MANAGED_LABEL] === MANAGED_LABEL_FALSE;
+
+  if (!selected) {
+    if (!cached || labelFalse) return { kind: 'none', status: PropagationStatus.Ok };
+    if (cached.metadata?.deletionTimestamp) return { kind: 'none', status: PropagationStatus.WaitingForRemoval };
+    return input.isHostNamespace ? { kind: 'unlabel' } : { kind: 'delete' };
+  }
+
+  if (!rendered || !hash) return { kind: 'none', status: PropagationStatus.ComputeResourceFailed };
+  if (!rendered.ok) return { kind: 'none', status: rendered.status, message: rendered.message };
+  if (labelFalse) return { kind: 'none', status: PropagationStatus.ManagedLabelFalse };
+  const desired = withHash(rendered.object, hash);
+
+  if (!cached) {
+    // Our own create may not have reached the cache yet; a deletion by someone else clears the record.
+    if (record && record.hash === hash && record.previousResourceVersion === undefined) return { kind: 'none', status: PropagationStatus.Ok };
+    return { kind: 'create', desired, hash };
+  }
+  if (cached.metadata?.deletionTimestamp) return { kind: 'none', status: PropagationStatus.WaitingForRemoval };
+
+  const rv = cached.metadata?.resourceVersion;
+  if (record && record.hash === hash) {
+    if (record.resourceVersion === rv) return { kind: 'none', status: PropagationStatus.Ok };
+    // The cache still shows the object as it was before our write; the watch event is on its way.
+    if (record.previousResourceVersion !== undefined && record.previousResourceVersion === rv) {
+      return { kind: 'none', status: PropagationStatus.Ok };
+    }
+  }
+  if (cached.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] !== hash) {
+    return { kind: 'update', desired, hash, drift: undefined };
+  }
+  if (isSemanticSubset(desired, cached)) return { kind: 'none', status: PropagationStatus.Ok };
+  return { kind: 'update', desired, hash, drift: diffPaths(desired, cached) };
+}
+
+/** The desired object with its hash annotation and the managed label, ready to apply. */
+export function withHash(object: Record<string, unknown>, hash: string): KubeObject {
+  const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+  const annotations = { ...((metadata.annotations as Record<string, string> | undefined) ?? {}), [PROPAGATED_HASH_ANNOTATION]: hash };
+  const labels = { ...((metadata.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_LABEL_TRUE };
+  return { ...object, metadata: { ...metadata, labels, annotations } } as KubeObject;
+}
+
+/** The record that a write producing `written` from a cache that held `before` leaves behind. */
+export function recordOf(hash: string, written: KubeObject, before: KubeObject | undefined): WriteRecord {
+  return {
+    hash,
+    resourceVersion: written.metadata?.resourceVersion ?? '',
+    previousResourceVersion: before?.metadata?.resourceVersion,
+  };
+}

@@ -1,0 +1,171 @@
+// Test helpers that turn bare API servers into a federation: CRDs on the host, members joined with a
+// real service-account token and CA, the default FederatedTypeConfigs, and a controller-manager running
+// in the test process. Everything here talks to the real API servers.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import {
+  CORE_API_VERSION,
+  CORE_GROUP,
+  CORE_VERSION,
+  DEFAULT_KUBEFED_NAMESPACE,
+  defaultFederatedTypeConfigs,
+  KUBEFED_CLUSTER_KIND,
+  KUBEFED_CLUSTER_PLURAL,
+  FEDERATED_TYPE_CONFIG_PLURAL,
+} from '../../src/api/index.js';
+import { ControllerManager } from '../../src/manager/controller-manager.js';
+import type { RuntimeConfig } from '../../src/manager/config.js';
+import { createLogger, type Logger } from '../../src/util/log.js';
+import { repoRoot, resolveBinDir } from './binaries.js';
+
+const execFileAsync = promisify(execFile);
+
+export const KUBEFED_NS = DEFAULT_KUBEFED_NAMESPACE;
+
+export function kubeConfigFromFile(file: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+const isConflict = (err: unknown): boolean => (err as { code?: number }).code === 409;
+const isNotFound = (err: unknown): boolean => (err as { code?: number }).code === 404;
+
+async function ignoreExists<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isConflict(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Installs (or updates) every CRD in crds/ (or the given files) with the real kubectl and waits until each
+ * is Established. Not through client-node: its typed models drop `x-kubernetes-*` schema keys.
+ */
+export async function installCrds(kubeconfigPath: string, files: string[] = [path.join(repoRoot, 'crds')]): Promise<void> {
+  const kubectl = path.join(resolveBinDir(['kubectl']), 'kubectl');
+  const args = ['--kubeconfig', kubeconfigPath];
+  for (const f of files) args.push('-f', f);
+  await execFileAsync(kubectl, [...args.slice(0, 2), 'apply', '--server-side', '--force-conflicts', '--field-manager=kubefed-ts-tests', ...args.slice(2)]);
+  await execFileAsync(kubectl, [...args.slice(0, 2), 'wait', '--for=condition=Established', '--timeout=60s', ...args.slice(2)]);
+}
+
+/**
+ * Registers a member with the host as `kubefedctl join` would: a service account with cluster-admin in
+ * the member, a token for it (TokenRequest), and on the host the token Secret and a KubeFedCluster with
+ * the member's endpoint and CA.
+ */
+export async function joinMember(
+  host: KubeConfig,
+  member: KubeConfig,
+  name: string,
+  options: { labels?: Record<string, string>; namespace?: string } = {},
+): Promise<void> {
+  const namespace = options.namespace ?? KUBEFED_NS;
+  const memberCore = member.makeApiClient(CoreV1Api);
+  const memberRbac = member.makeApiClient(RbacAuthorizationV1Api);
+  const sa = `kubefed-ts-${name}`;
+  await ignoreExists(memberCore.createNamespace({ body: { metadata: { name: namespace } } }));
+  await ignoreExists(memberCore.createNamespacedServiceAccount({ namespace, body: { metadata: { name: sa } } }));
+  await ignoreExists(
+    memberRbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: `kubefed-ts-${name}` },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
+      },
+    }),
+  );
+  const tokenRequest = await memberCore.createNamespacedServiceAccountToken({
+    name: sa,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
+  });
+  const token = tokenRequest.status!.token;
+  const hostCore = host.makeApiClient(CoreV1Api);
+  await ignoreExists(hostCore.createNamespace({ body: { metadata: { name: namespace } } }));
+  const secretName = `${name}-token`;
+  const secret = { metadata: { name: secretName, namespace }, stringData: { token } };
+  try {
+    await hostCore.createNamespacedSecret({ namespace, body: secret });
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    await hostCore.replaceNamespacedSecret({ name: secretName, namespace, body: secret });
+  }
+  const cluster = member.getCurrentCluster()!;
+  const kfc = {
+    apiVersion: CORE_API_VERSION,
+    kind: KUBEFED_CLUSTER_KIND,
+    metadata: { name, namespace, labels: options.labels ?? {} },
+    spec: { apiEndpoint: cluster.server, caBundle: cluster.caData, secretRef: { name: secretName } },
+  };
+  const custom = host.makeApiClient(CustomObjectsApi);
+  try {
+    await custom.createNamespacedCustomObject({ group: CORE_GROUP, version: CORE_VERSION, namespace, plural: KUBEFED_CLUSTER_PLURAL, body: kfc });
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    await custom.patchNamespacedCustomObject(
+      { group: CORE_GROUP, version: CORE_VERSION, namespace, plural: KUBEFED_CLUSTER_PLURAL, name, body: [{ op: 'replace', path: '/spec', value: kfc.spec }, { op: 'replace', path: '/metadata/labels', value: kfc.metadata.labels }] },
+    );
+  }
+}
+
+/** Creates the default FederatedTypeConfigs (namespaces, configmaps, deployments…), keeping existing ones. */
+export async function createDefaultTypeConfigs(host: KubeConfig, namespace = KUBEFED_NS): Promise<void> {
+  const custom = host.makeApiClient(CustomObjectsApi);
+  for (const ftc of defaultFederatedTypeConfigs(namespace)) {
+    await ignoreExists(
+      custom.createNamespacedCustomObject({ group: CORE_GROUP, version: CORE_VERSION, namespace, plural: FEDERATED_TYPE_CONFIG_PLURAL, body: ftc }),
+    );
+  }
+}
+
+/** Fast timings for tests: probe every 500 ms, flip after 2 failures. */
+export function fastConfig(config: RuntimeConfig): RuntimeConfig {
+  return {
+    ...config,
+    health: { ...config.health, periodMs: 500, timeoutMs: 2000, failureThreshold: 2, successThreshold: 1 },
+    syncWorkers: Math.max(config.syncWorkers, 8),
+  };
+}
+
+export async function startManager(host: KubeConfig, options: { log?: Logger } = {}): Promise<ControllerManager> {
+  return ControllerManager.start({
+    hostKubeConfig: host,
+    namespace: KUBEFED_NS,
+    log: options.log ?? createLogger({ level: process.env.KUBEFED_TEST_LOG_LEVEL ?? 'warn' }),
+    tweakConfig: fastConfig,
+  });
+}
+
+/** A generic reader for any custom object on a cluster. */
+export function customObjects(kc: KubeConfig): CustomObjectsApi {
+  return kc.makeApiClient(CustomObjectsApi);
+}
+
+export async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `probe` until it returns true (for hooks, where expect.poll is not available). */
+export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
