@@ -28,6 +28,23 @@ export interface ClusterHealth {
 
 export const initialHealth = (): ClusterHealth => ({ reported: undefined, conditions: [], pendingCount: 0 });
 
+/**
+ * The health a KubeFedCluster's status already reports, so that a restarted controller that probes the
+ * same outcome writes nothing (and keeps the times).
+ */
+export function healthFromConditions(conditions: readonly ClusterCondition[] | undefined): ClusterHealth {
+  if (!conditions?.length) return initialHealth();
+  const is = (type: string, status: string): boolean => conditions.some((c) => c.type === type && c.status === status);
+  const reported: ProbeOutcome['kind'] = is(ClusterConditionType.Ready, ConditionStatus.True)
+    ? 'ready'
+    : is(ClusterConditionType.ConfigMalformed, ConditionStatus.True)
+      ? 'malformed'
+      : is(ClusterConditionType.Offline, ConditionStatus.True)
+        ? 'unreachable'
+        : 'notReady';
+  return { reported, conditions: [...conditions], pendingCount: 0 };
+}
+
 export interface Thresholds {
   failureThreshold: number;
   successThreshold: number;

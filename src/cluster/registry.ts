@@ -15,7 +15,8 @@ import { Informer } from '../kube/informer.js';
 import { RestClient, type RequestObserver } from '../kube/rest-client.js';
 import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js';
 import type { Logger } from '../util/log.js';
-import { initialHealth, isReady, nextHealth, type ClusterHealth, type ProbeOutcome } from './health.js';
+import { canonicalJson } from '../sync/render.js';
+import { healthFromConditions, isReady, nextHealth, type ClusterHealth, type ProbeOutcome } from './health.js';
 
 export const KubeFedClusterType: ResourceType = {
   group: CORE_GROUP,
@@ -74,21 +75,12 @@ export class ClusterRegistry {
   private readonly secretInformer: Informer;
   private timer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ClusterRegistryOptions) {
     this.log = options.log.child({ controller: 'cluster-registry' });
     this.kfcInformer = new Informer(options.host, KubeFedClusterType, { namespace: options.namespace, log: this.log });
     this.secretInformer = new Informer(options.host, CoreTypes.secret, { namespace: options.namespace, log: this.log });
-    this.kfcInformer.on(({ type, object }) => {
-      const name = object.metadata?.name ?? '';
-      if (type === 'deleted') this.remove(name);
-      else void this.upsert(object);
-    });
-    this.secretInformer.on(({ object }) => {
-      for (const entry of this.entries.values()) {
-        if (entry.kfc.spec.secretRef.name === object.metadata?.name) void this.upsert(entry.kfc);
-      }
-    });
   }
 
   /** Starts watching KubeFedClusters and probing; resolves once every known cluster has been probed once. */
@@ -96,10 +88,35 @@ export class ClusterRegistry {
     this.secretInformer.start();
     this.kfcInformer.start();
     await Promise.all([this.secretInformer.waitForSync(), this.kfcInformer.waitForSync()]);
+    // Clients are built from complete caches first; only then do changes stream in, one cluster at a time.
     for (const kfc of this.kfcInformer.list()) await this.upsert(kfc);
+    this.kfcInformer.on(({ type, object }) => {
+      const name = object.metadata?.name ?? '';
+      this.serialized(name, () => {
+        const current = this.kfcInformer.get(`${this.options.namespace}/${name}`);
+        return type === 'deleted' || !current ? this.remove(name) : this.upsert(current);
+      });
+    });
+    this.secretInformer.on(({ object }) => {
+      for (const entry of this.entries.values()) {
+        if (entry.kfc.spec.secretRef.name === object.metadata?.name) this.serialized(entry.name, () => this.upsert(entry.kfc));
+      }
+    });
     await this.probeAll();
     this.timer = setInterval(() => void this.probeAll(), this.options.health.periodMs);
     this.timer.unref();
+  }
+
+  /** Runs changes to one cluster one after another, never interleaved. */
+  private serialized(name: string, work: () => Promise<void> | void): void {
+    const previous = this.chains.get(name) ?? Promise.resolve();
+    const next: Promise<void> = previous
+      .then(work)
+      .catch((err: unknown) => this.log.error({ cluster: name, err: errorMessage(err) }, 'cluster update failed'))
+      .finally(() => {
+        if (this.chains.get(name) === next) this.chains.delete(name);
+      });
+    this.chains.set(name, next);
   }
 
   async stop(): Promise<void> {
@@ -142,7 +159,7 @@ export class ClusterRegistry {
     const secret = this.secretInformer.get(`${this.options.namespace}/${kfc.spec.secretRef?.name}`);
     const source = JSON.stringify([kfc.spec, secret?.metadata?.resourceVersion ?? '']);
     let entry = this.entries.get(name);
-    const labelsChanged = entry && JSON.stringify(entry.kfc.metadata.labels ?? {}) !== JSON.stringify(kfc.metadata.labels ?? {});
+    const labelsChanged = entry && canonicalJson(entry.kfc.metadata.labels ?? {}) !== canonicalJson(kfc.metadata.labels ?? {});
     if (!entry) {
       entry = {
         name,
@@ -150,7 +167,7 @@ export class ClusterRegistry {
         clientSource: '',
         client: undefined,
         configError: undefined,
-        health: initialHealth(),
+        health: healthFromConditions(kfc.status?.conditions),
         kubernetesVersion: kfc.status?.kubernetesVersion,
         probing: false,
       };
@@ -198,7 +215,7 @@ export class ClusterRegistry {
       const next = nextHealth(entry.health, outcome, this.options.health, now);
       const nowReady = isReady(next) && !!entry.client;
       if (nowReady && (!wasReady || !entry.kubernetesVersion)) entry.kubernetesVersion = await this.version(entry);
-      const changed = JSON.stringify(next.conditions) !== JSON.stringify(entry.health.conditions);
+      const changed = canonicalJson(next.conditions) !== canonicalJson(entry.health.conditions);
       entry.health = next;
       if (!this.entries.has(entry.name)) return; // removed while probing
       this.options.onProbe?.(entry.name, nowReady);

@@ -62,7 +62,12 @@ export const isAlreadyExists = (err: unknown): boolean => codeOf(err) === 409 &&
 /** 410: the resourceVersion a list or watch started from has been compacted away; relist. */
 export const isGone = (err: unknown): boolean => codeOf(err) === 410;
 export const isForbidden = (err: unknown): boolean => codeOf(err) === 403;
-export const isInvalid = (err: unknown): boolean => codeOf(err) === 422 || codeOf(err) === 400;
+export const isInvalid = (err: unknown): boolean =>
+  codeOf(err) === 422 ||
+  codeOf(err) === 400 ||
+  // Server-side apply reports an object that does not fit the type's schema (a string field given a
+  // number…) as a 500; it is the request that is wrong, and repeating it cannot help.
+  (codeOf(err) === 500 && (err as ApiError).message.includes('failed to create typed patch object'));
 /** No answer at all, or the server said it is overloaded or not ready: worth a retry later. */
 export const isTransient = (err: unknown): boolean => {
   const code = codeOf(err);

@@ -14,7 +14,7 @@ import {
   type FederatedResource,
 } from '../api/index.js';
 import type { ClusterRegistry, MemberCluster } from '../cluster/registry.js';
-import { errorMessage, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { errorMessage, isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from '../kube/errors.js';
 import type { EventSink } from '../kube/events.js';
 import type { Informer, InformerEvent } from '../kube/informer.js';
 import type { InformerCache, InformerLease } from '../kube/informer-cache.js';
@@ -73,7 +73,12 @@ export interface SyncControllerOptions {
   metrics?: SyncMetrics | undefined;
 }
 
-type Outcome = ClusterOutcome & { message?: string };
+/** A cluster's outcome; `permanent` when retrying the same write cannot help (the member refused it). */
+type Outcome = ClusterOutcome & { message?: string; permanent?: boolean };
+
+function previousStatus(fed: FederatedResource, cluster: string): string {
+  return fed.status?.clusters?.find((c) => c.name === cluster)?.status ?? PropagationStatus.Ok;
+}
 
 /** Requeue when a member cache is still filling. */
 const CACHE_WAIT_MS = 500;
@@ -90,6 +95,8 @@ export class SyncController {
   private readonly members = new Map<string, InformerLease & { acquiredAt: number; lastError?: string }>();
   /** cluster → target key → what we last wrote there. */
   private readonly records = new Map<string, Map<string, WriteRecord>>();
+  /** cluster → target key → a write the member refused (invalid, forbidden), by desired hash. */
+  private readonly refusals = new Map<string, Map<string, { hash: string; status: PropagationStatus; message: string }>>();
   /** When each fed key last changed, for the propagation latency metric. */
   private readonly changedAt = new Map<string, number>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -191,6 +198,7 @@ export class SyncController {
     const lease = this.members.get(cluster);
     this.members.delete(cluster);
     this.records.delete(cluster);
+    this.refusals.delete(cluster);
     await lease?.release();
   }
 
@@ -289,12 +297,20 @@ export class SyncController {
           this.addRemoteStatus(outcome, cached);
           outcomes.push(outcome);
         }
-        if (action.status === PropagationStatus.ClusterNotReady) {
+        // Events tell of changes: a cluster that was already reported in this state gets no new one.
+        const newlyReported = previousStatus(fed, cluster.name) !== action.status;
+        if (newlyReported && action.status === PropagationStatus.ClusterNotReady) {
           this.options.events.record(fed, 'Warning', 'ClusterNotReady', `Cluster "${cluster.name}" is not ready`);
         }
-        if (!rendered?.ok && rendered?.message) {
+        if (newlyReported && !rendered?.ok && rendered?.message) {
           this.options.events.record(fed, 'Warning', rendered.status, `${rendered.message} (cluster "${cluster.name}")`);
         }
+        continue;
+      }
+      // A write the member refused for this exact desired object is not repeated until something changes.
+      const refused = this.refusals.get(cluster.name)?.get(targetKey);
+      if (refused && (action.kind === 'create' || action.kind === 'update') && refused.hash === action.hash) {
+        outcomes.push({ name: cluster.name, status: refused.status, message: refused.message });
         continue;
       }
       const outcome: Outcome = { name: cluster.name, status: PropagationStatus.Ok };
@@ -314,9 +330,8 @@ export class SyncController {
       this.options.metrics?.propagationLatency?.(this.name, (Date.now() - changedAt) / 1000);
       this.changedAt.delete(objectKey(fed));
     }
-    if (reported.some((o) => isRecoverable(o.status))) {
-      throw new Error(`propagation failed in ${reported.filter((o) => isRecoverable(o.status)).map((o) => o.name).join(', ')}`);
-    }
+    const retry = reported.filter((o) => isRecoverable(o.status) && !o.permanent);
+    if (retry.length > 0) throw new Error(`propagation failed in ${retry.map((o) => o.name).join(', ')}`);
     if (reported.some((o) => o.status === PropagationStatus.WaitingForRemoval)) return { requeueAfterMs: DELETION_RECHECK_MS };
   }
 
@@ -381,6 +396,7 @@ export class SyncController {
           }
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
           this.record(cluster.name).set(targetKey, recordOf(action.hash, written, existing ?? cached));
+          this.refusals.get(cluster.name)?.delete(targetKey);
           metrics?.memberWrite(this.name, cluster.name, 'create', 'success');
           if (!existing) events.record(fed, 'Normal', 'CreateInCluster', `Created ${what}`);
           clusterLog.debug({ action: 'create' }, 'propagated');
@@ -389,6 +405,7 @@ export class SyncController {
         case 'update': {
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
           this.record(cluster.name).set(targetKey, recordOf(action.hash, written, cached));
+          this.refusals.get(cluster.name)?.delete(targetKey);
           metrics?.memberWrite(this.name, cluster.name, 'update', 'success');
           if (action.drift) {
             events.record(fed, 'Warning', 'DriftReverted', `Reverted a change made directly to ${what}: ${action.drift.join(', ')}`);
@@ -427,6 +444,12 @@ export class SyncController {
       }[action.kind];
       outcome.status = failed;
       outcome.message = errorMessage(err);
+      if ((isInvalid(err) || isForbidden(err)) && (action.kind === 'create' || action.kind === 'update')) {
+        outcome.permanent = true;
+        let refusals = this.refusals.get(cluster.name);
+        if (!refusals) this.refusals.set(cluster.name, (refusals = new Map()));
+        refusals.set(targetKey, { hash: action.hash, status: failed, message: outcome.message });
+      }
       const reason = { create: 'CreateInClusterFailed', update: 'UpdateInClusterFailed', delete: 'DeleteInClusterFailed', unlabel: 'RemoveManagedLabelFromInClusterFailed' }[action.kind];
       events.record(fed, 'Warning', reason, `Failed to ${action.kind} ${what}: ${errorMessage(err)}`);
       clusterLog.warn({ action: action.kind, err: errorMessage(err) }, 'member write failed');
@@ -470,6 +493,7 @@ export class SyncController {
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     });
     if (propagationStatusEqual(status, fed.status)) return;
+    log.debug({ before: fed.status, after: status }, 'writing status');
     const { namespace, name } = { namespace: fed.metadata?.namespace, name: fed.metadata?.name ?? '' };
     try {
       await this.options.host.mergePatch(this.options.type.federated, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
