@@ -22,8 +22,9 @@ if [ "${projects[*]}" != "--project unit" ]; then
   echo "== real Kubernetes binaries (built once from the Go module proxy, then cached)"
   bash hack/build-binaries.sh >/dev/null
 fi
-echo "== type-check"
+echo "== type-check and build (integration tests run the built controller-manager)"
 npx tsc -p tsconfig.json --noEmit
+npm run --silent build
 
 echo "== vitest ${projects[*]}"
 report="$(mktemp "${TMPDIR:-/tmp}/kubefed-ts-vitest.XXXXXX.json")"

@@ -2,9 +2,9 @@
 // Entry point of the kubefed-ts controller-manager (also the container's). Accepts KubeFed's flags.
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { DEFAULT_KUBEFED_NAMESPACE } from '../api/index.js';
-import { ControllerManager } from '../manager/controller-manager.js';
-import { createLogger } from '../util/log.js';
+import { DEFAULT_KUBEFED_NAMESPACE } from './api/index.js';
+import { ControllerManager } from './manager/controller-manager.js';
+import { createLogger } from './util/log.js';
 
 const usage = `Usage: controller-manager [flags]
 

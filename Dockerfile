@@ -1,0 +1,19 @@
+# kubefed-ts controller-manager image: built with the full toolchain, shipped with production
+# dependencies only, running as a non-root user on a read-only-friendly layout.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /src/dist ./dist
+COPY crds ./crds
+USER 65532:65532
+ENTRYPOINT ["node", "dist/main.js"]

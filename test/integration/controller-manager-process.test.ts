@@ -1,0 +1,95 @@
+// The shipped artifact: `node dist/main.js` (the package's controller-manager bin and the image's entry
+// point) against the real host, with KubeFed's flags; it propagates, follows FederatedTypeConfig changes,
+// and on SIGTERM drains and exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../harness/binaries.js';
+import { kubeConfigFor, testEnv } from '../harness/env.js';
+import { createFed, propagationOf } from '../harness/fed-objects.js';
+import { createDefaultTypeConfigs, getOrUndefined, installCrds, joinMember, KUBEFED_NS, waitUntil } from '../harness/federation.js';
+
+let host: KubeConfig;
+let member1: KubeConfig;
+let proc: ChildProcess;
+let output = '';
+const ns = `proc-${Date.now().toString(36)}`;
+const ftcApi = () => host.makeApiClient(CustomObjectsApi);
+const ftcRef = { group: 'core.kubefed.io', version: 'v1beta1', namespace: KUBEFED_NS, plural: 'federatedtypeconfigs' };
+
+beforeAll(async () => {
+  const main = path.join(repoRoot, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error('dist/main.js missing: run `npm run build` (hack/test.sh does)');
+  host = kubeConfigFor('host');
+  member1 = kubeConfigFor('member1');
+  await installCrds(testEnv().clusters.host!.kubeconfigPath);
+  await joinMember(host, member1, 'member1');
+  await joinMember(host, kubeConfigFor('member2'), 'member2');
+  await createDefaultTypeConfigs(host);
+  proc = spawn(process.execPath, [main, '--kubeconfig', testEnv().clusters.host!.kubeconfigPath, '--kubefed-namespace', KUBEFED_NS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KUBEFED_LOG_LEVEL: 'info' },
+  });
+  proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  await waitUntil('controller-manager started', () => output.includes('"controller-manager started"'), 30_000);
+  await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  await createFed(host, 'federatednamespaces', {
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedNamespace',
+    metadata: { name: ns, namespace: ns },
+    spec: { placement: { clusters: [{ name: 'member1' }] } },
+  });
+}, 120_000);
+
+afterAll(() => {
+  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+});
+
+const cm = (name: string) => getOrUndefined(member1.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace: ns }));
+
+describe('controller-manager process', () => {
+  it('logs structured JSON with the KubeFedConfig it uses', () => {
+    const lines = output.split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(0);
+    const config = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'using valid KubeFedConfig');
+    expect(config).toMatchObject({ level: 'info', source: `KubeFedConfig ${KUBEFED_NS}/kubefed` });
+  });
+
+  it('propagates a FederatedConfigMap', async () => {
+    await createFed(host, 'federatedconfigmaps', {
+      apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', metadata: { name: 'from-process', namespace: ns },
+      spec: { template: { data: { by: 'dist/main.js' } }, placement: { clusters: [{ name: 'member1' }] } },
+    });
+    await expect.poll(async () => (await cm('from-process'))?.data, { timeout: 20_000 }).toEqual({ by: 'dist/main.js' });
+    await expect.poll(() => propagationOf(host, 'federatedconfigmaps', 'from-process', ns), { timeout: 20_000 }).toEqual({ status: 'True', clusters: ['member1'] });
+  });
+
+  it('stops propagating a type whose FederatedTypeConfig is disabled, and resumes when it is enabled again', async () => {
+    const patchPropagation = (value: string) =>
+      ftcApi().patchNamespacedCustomObject({ ...ftcRef, name: 'configmaps', body: [{ op: 'replace', path: '/spec/propagation', value }] });
+    const controllerStatus = async () => ((await ftcApi().getNamespacedCustomObject({ ...ftcRef, name: 'configmaps' })) as Record<string, any>).status?.propagationController;
+
+    await patchPropagation('Disabled');
+    await expect.poll(controllerStatus, { timeout: 20_000 }).toBe('NotRunning');
+    await createFed(host, 'federatedconfigmaps', {
+      apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', metadata: { name: 'while-disabled', namespace: ns },
+      spec: { template: { data: { a: '1' } }, placement: { clusters: [{ name: 'member1' }] } },
+    });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await cm('while-disabled')).toBeUndefined();
+
+    await patchPropagation('Enabled');
+    await expect.poll(controllerStatus, { timeout: 20_000 }).toBe('Running');
+    await expect.poll(async () => (await cm('while-disabled'))?.data, { timeout: 20_000 }).toEqual({ a: '1' });
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('"controller-manager stopped"');
+  });
+});
