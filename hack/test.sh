@@ -22,6 +22,15 @@ if [ "${projects[*]}" != "--project unit" ]; then
   echo "== real Kubernetes binaries (built once from the Go module proxy, then cached)"
   bash hack/build-binaries.sh >/dev/null
 fi
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "== Prometheus (Debian's package) for the metrics scrape test"
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    echo "prometheus is not installed: install Debian's 'prometheus' package (apt-get install prometheus), then run this again" >&2
+    exit 1
+  fi
+fi
 echo "== type-check and build (integration tests run the built controller-manager)"
 npx tsc -p tsconfig.json --noEmit
 npm run --silent build

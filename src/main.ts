@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the kubefed-ts controller-manager (also the container's). Accepts KubeFed's flags.
+// Entry point of the kubefed-ts controller-manager (also the container's). Accepts KubeFed's flags, serves
+// /healthz, /readyz and /metrics, and with leader election (the default) reconciles only while it holds
+// the Lease `kubefed-controller-manager` in the KubeFed namespace; other replicas wait as standbys.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_KUBEFED_NAMESPACE } from './api/index.js';
+import { RestClient } from './kube/rest-client.js';
+import { LeaderElector } from './leader/lease.js';
+import { loadKubeFedConfig } from './manager/config.js';
 import { ControllerManager } from './manager/controller-manager.js';
+import { Metrics } from './metrics/metrics.js';
+import { startHttpServers } from './server/http.js';
 import { createLogger } from './util/log.js';
 
 const usage = `Usage: controller-manager [flags]
@@ -12,6 +21,10 @@ const usage = `Usage: controller-manager [flags]
   --context NAME             context of the kubeconfig to use (default: its current context)
   --kubefed-namespace NS     namespace of the KubeFed control plane (default: ${DEFAULT_KUBEFED_NAMESPACE}, or $KUBEFED_NAMESPACE)
   --kubefed-config PATH      read the KubeFedConfig from this YAML file instead of the host cluster
+  --health-addr ADDR         serve /healthz and /readyz here (default :8080)
+  --metrics-addr ADDR        serve /metrics here (default :9090)
+  --leader-elect BOOL        run only while holding the leader lease (default true)
+  --leader-elect-identity ID identity in the lease (default: $POD_NAME or hostname, plus a random suffix)
   --log-level LEVEL          trace, debug, info (default), warn, error
   -h, --help                 show this help
 `;
@@ -23,6 +36,10 @@ async function main(): Promise<void> {
       context: { type: 'string' },
       'kubefed-namespace': { type: 'string' },
       'kubefed-config': { type: 'string' },
+      'health-addr': { type: 'string', default: ':8080' },
+      'metrics-addr': { type: 'string', default: ':9090' },
+      'leader-elect': { type: 'string', default: 'true' },
+      'leader-elect-identity': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -33,28 +50,92 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger({ level: values['log-level'] ?? process.env.KUBEFED_LOG_LEVEL ?? 'info' });
+  const namespace = values['kubefed-namespace'] ?? process.env.KUBEFED_NAMESPACE ?? DEFAULT_KUBEFED_NAMESPACE;
+  const leaderElect = values['leader-elect'] !== 'false';
+  const identity = values['leader-elect-identity'] ?? `${process.env.POD_NAME ?? os.hostname()}_${randomUUID().slice(0, 8)}`;
+
   const kc = new KubeConfig();
   if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
   else kc.loadFromDefault();
   if (values.context) kc.setCurrentContext(values.context);
-  const namespace = values['kubefed-namespace'] ?? process.env.KUBEFED_NAMESPACE ?? DEFAULT_KUBEFED_NAMESPACE;
 
-  const manager = await ControllerManager.start({ hostKubeConfig: kc, namespace, configFile: values['kubefed-config'], log });
+  const metrics = new Metrics();
+  let manager: ControllerManager | undefined;
+  let elector: LeaderElector | undefined;
+  let starting: Promise<void> | undefined;
   let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: draining in-flight work');
-    manager.stop().then(
-      () => process.exit(0),
+
+  const servers = await startHttpServers({
+    healthAddr: values['health-addr']!,
+    metricsAddr: values['metrics-addr']!,
+    registry: metrics.registry,
+    readiness: {
+      notReadyReason: () => {
+        if (stopping) return 'shutting down';
+        if (elector && !elector.isLeader()) return undefined; // a standby is ready to take over
+        return manager ? undefined : 'controllers starting';
+      },
+    },
+  });
+  log.info({ health: servers.health.port, metrics: servers.metrics.port, leaderElect, identity }, 'serving health and metrics');
+
+  const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
+  const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
+
+  const startControllers = (): void => {
+    metrics.setLeader(true);
+    starting = ControllerManager.start({ hostKubeConfig: kc, namespace, config, log, metrics }).then(
+      (m) => {
+        manager = m;
+      },
       (err: unknown) => {
-        log.error({ err: (err as Error).message }, 'error during shutdown');
+        log.error({ err: (err as Error).message }, 'controllers failed to start');
         process.exit(1);
       },
     );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  if (leaderElect) {
+    elector = new LeaderElector({
+      client: host,
+      namespace,
+      name: 'kubefed-controller-manager',
+      identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      log,
+      onStartedLeading: startControllers,
+      // Another replica may already be reconciling: stop writing at once, and let the pod restart as a standby.
+      onStoppedLeading: () => {
+        metrics.setLeader(false);
+        log.error('lost the leader lease; exiting');
+        process.exit(1);
+      },
+    });
+    elector.start();
+  } else {
+    startControllers();
+  }
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining in-flight work');
+    try {
+      await starting;
+      await manager?.stop();
+      await elector?.stop(true);
+      await servers.close();
+      host.close();
+      process.exit(0);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -6,8 +6,8 @@ import { FeatureGateName } from '../api/index.js';
 import { ClusterRegistry } from '../cluster/registry.js';
 import { EventRecorder } from '../kube/events.js';
 import { InformerCache } from '../kube/informer-cache.js';
-import { RestClient, type RequestObserver } from '../kube/rest-client.js';
-import type { SyncMetrics } from '../sync/controller.js';
+import { RestClient } from '../kube/rest-client.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { TypeConfigController } from '../typeconfig/controller.js';
 import type { Logger } from '../util/log.js';
 import { loadKubeFedConfig, type RuntimeConfig } from './config.js';
@@ -18,9 +18,11 @@ export interface ControllerManagerOptions {
   /** A KubeFedConfig YAML file instead of the object in the host (KubeFed's --kubefed-config). */
   configFile?: string | undefined;
   log: Logger;
+  /** An already loaded configuration (the entry point loads it before leader election). */
+  config?: RuntimeConfig;
   /** Adjusts the loaded configuration, e.g. faster health checks in tests. */
   tweakConfig?: (config: RuntimeConfig) => RuntimeConfig;
-  metrics?: { sync?: SyncMetrics; requests?: RequestObserver; clusterReady?: (cluster: string, ready: boolean) => void };
+  metrics?: Metrics;
 }
 
 export class ControllerManager {
@@ -35,12 +37,13 @@ export class ControllerManager {
 
   static async start(options: ControllerManagerOptions): Promise<ControllerManager> {
     const log = options.log;
+    const requests = options.metrics?.requestObserver();
     const host = await RestClient.fromKubeConfig(options.hostKubeConfig, {
       name: 'host',
       userAgent: 'kubefed-ts/controller-manager',
-      ...(options.metrics?.requests ? { observer: options.metrics.requests } : {}),
+      ...(requests ? { observer: requests } : {}),
     });
-    let config = await loadKubeFedConfig(host, options.namespace, options.configFile);
+    let config = options.config ?? (await loadKubeFedConfig(host, options.namespace, options.configFile));
     if (options.tweakConfig) config = options.tweakConfig(config);
     log.info({ source: config.source, scope: config.scope }, 'using valid KubeFedConfig');
 
@@ -50,8 +53,8 @@ export class ControllerManager {
       namespace: options.namespace,
       health: config.health,
       log,
-      ...(options.metrics?.requests ? { observer: options.metrics.requests } : {}),
-      ...(options.metrics?.clusterReady ? { onProbe: options.metrics.clusterReady } : {}),
+      ...(requests ? { observer: requests } : {}),
+      ...(options.metrics ? { onProbe: (cluster: string, ready: boolean) => options.metrics!.clusterReady(cluster, ready) } : {}),
     });
     const events = new EventRecorder(host, 'kubefed-ts', log.child({ component: 'events' }));
     const typeConfigs = new TypeConfigController({
@@ -65,7 +68,7 @@ export class ControllerManager {
       adoptResources: config.adoptResources,
       workersPerType: config.syncWorkers,
       statusCollectionForAll: config.featureGates[FeatureGateName.RawResourceStatusCollection] === true,
-      metrics: options.metrics?.sync,
+      metrics: options.metrics?.syncMetrics(),
     });
     await registry.start();
     await typeConfigs.start();

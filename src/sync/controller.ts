@@ -20,6 +20,7 @@ import type { Informer, InformerEvent } from '../kube/informer.js';
 import type { InformerCache, InformerLease } from '../kube/informer-cache.js';
 import type { RestClient } from '../kube/rest-client.js';
 import { apiVersionOf, objectKey, splitKey, type KubeObject, type ResourceType } from '../kube/types.js';
+import type { SyncMetrics } from '../metrics/metrics.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import type { Logger } from '../util/log.js';
 import { computeNamespacedPlacement, selectClusters } from './placement.js';
@@ -45,14 +46,6 @@ export interface NamespaceFederation {
   /** Clusters the namespace is federated to, or undefined when there is no FederatedNamespace for it. */
   clustersFor(namespace: string): string[] | undefined;
   onChange(listener: (namespace: string) => void): () => void;
-}
-
-export interface SyncMetrics {
-  reconciled(controller: string, outcome: 'success' | 'error' | 'requeue', seconds: number): void;
-  queueDepth(controller: string, depth: number): void;
-  memberWrite(controller: string, cluster: string, action: string, outcome: 'success' | 'error'): void;
-  /** Time from the fed object's change to the member write. */
-  propagationLatency?(controller: string, seconds: number): void;
 }
 
 export interface SyncControllerOptions {
@@ -89,6 +82,8 @@ const DELETION_RECHECK_MS = 2_000;
 
 export class SyncController {
   readonly name: string;
+  /** KubeFed's worker name (`federateddeployment`), used as the metrics label. */
+  readonly metricsName: string;
   private readonly log: Logger;
   private readonly queue: WorkQueue;
   private fedLease: InformerLease<FederatedResource & KubeObject> | undefined;
@@ -104,15 +99,9 @@ export class SyncController {
 
   constructor(private readonly options: SyncControllerOptions) {
     this.name = options.type.name;
+    this.metricsName = options.type.federated.kind.toLowerCase();
     this.log = options.log.child({ controller: `sync/${this.name}` });
-    this.queue = new WorkQueue({
-      observer: options.metrics
-        ? {
-            onDepth: (n) => options.metrics!.queueDepth(this.name, n),
-            onProcessed: (_key, ms, outcome) => options.metrics!.reconciled(this.name, outcome, ms / 1000),
-          }
-        : undefined,
-    });
+    this.queue = new WorkQueue(options.metrics ? { observer: options.metrics.queue(this.metricsName) } : {});
   }
 
   get fedInformer(): Informer<FederatedResource & KubeObject> | undefined {
@@ -327,7 +316,7 @@ export class SyncController {
     await this.writeStatus(fed, reported, placement.reason, placement.message, log);
     const changedAt = this.changedAt.get(objectKey(fed));
     if (changedAt !== undefined && writes.length > 0) {
-      this.options.metrics?.propagationLatency?.(this.name, (Date.now() - changedAt) / 1000);
+      this.options.metrics?.propagationLatency(this.metricsName, (Date.now() - changedAt) / 1000);
       this.changedAt.delete(objectKey(fed));
     }
     const retry = reported.filter((o) => isRecoverable(o.status) && !o.permanent);
@@ -376,6 +365,9 @@ export class SyncController {
     const { type, events, metrics } = this.options;
     const what = `${type.target.kind} "${targetKey}" in cluster "${cluster.name}"`;
     const clusterLog = log.child({ cluster: cluster.name });
+    const started = performance.now();
+    const observe = (outcome: 'success' | 'error'): void =>
+      metrics?.memberWrite(this.metricsName, cluster.name, action.kind, outcome, (performance.now() - started) / 1000);
     try {
       switch (action.kind) {
         case 'create': {
@@ -397,7 +389,7 @@ export class SyncController {
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
           this.record(cluster.name).set(targetKey, recordOf(action.hash, written, existing ?? cached));
           this.refusals.get(cluster.name)?.delete(targetKey);
-          metrics?.memberWrite(this.name, cluster.name, 'create', 'success');
+          observe('success');
           if (!existing) events.record(fed, 'Normal', 'CreateInCluster', `Created ${what}`);
           clusterLog.debug({ action: 'create' }, 'propagated');
           return;
@@ -406,7 +398,7 @@ export class SyncController {
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
           this.record(cluster.name).set(targetKey, recordOf(action.hash, written, cached));
           this.refusals.get(cluster.name)?.delete(targetKey);
-          metrics?.memberWrite(this.name, cluster.name, 'update', 'success');
+          observe('success');
           if (action.drift) {
             events.record(fed, 'Warning', 'DriftReverted', `Reverted a change made directly to ${what}: ${action.drift.join(', ')}`);
             clusterLog.info({ drift: action.drift }, 'reverted drift in member cluster');
@@ -418,7 +410,7 @@ export class SyncController {
         case 'delete': {
           await client.delete(type.target, splitKey(targetKey).name, splitKey(targetKey).namespace, deleteOptionsOf(fed));
           this.records.get(cluster.name)?.delete(targetKey);
-          metrics?.memberWrite(this.name, cluster.name, 'delete', 'success');
+          observe('success');
           outcome.status = PropagationStatus.WaitingForRemoval;
           events.record(fed, 'Normal', 'DeleteInCluster', `Deleted ${what}`);
           return;
@@ -426,6 +418,7 @@ export class SyncController {
         case 'unlabel': {
           await this.unlabel(client, targetKey);
           this.records.get(cluster.name)?.delete(targetKey);
+          observe('success');
           events.record(fed, 'Normal', 'RemoveManagedLabelFromInCluster', `Removed the managed label from ${what}`);
           return;
         }
@@ -435,7 +428,7 @@ export class SyncController {
         this.records.get(cluster.name)?.delete(targetKey);
         return;
       }
-      metrics?.memberWrite(this.name, cluster.name, action.kind, 'error');
+      observe('error');
       const failed = {
         create: PropagationStatus.CreationFailed,
         update: PropagationStatus.UpdateFailed,

@@ -22,7 +22,8 @@ import type { InformerCache, InformerLease } from '../kube/informer-cache.js';
 import { resourcePath, type RestClient } from '../kube/rest-client.js';
 import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js';
 import { WorkQueue } from '../queue/work-queue.js';
-import { SyncController, type FederatedTypeSpec, type NamespaceFederation, type SyncMetrics } from '../sync/controller.js';
+import type { SyncMetrics } from '../metrics/metrics.js';
+import { SyncController, type FederatedTypeSpec, type NamespaceFederation } from '../sync/controller.js';
 import { selectClusters } from '../sync/placement.js';
 import type { Logger } from '../util/log.js';
 
@@ -60,7 +61,7 @@ const RETRY_MS = 5_000;
 export class TypeConfigController {
   private readonly log: Logger;
   private readonly informer: Informer<FederatedTypeConfig & KubeObject>;
-  private readonly queue = new WorkQueue();
+  private readonly queue: WorkQueue;
   private readonly running = new Map<string, Running>();
   private namespaceFederation: (NamespaceFederation & { close(): Promise<void> }) | undefined;
   private hostNamespaces: InformerLease | undefined;
@@ -68,6 +69,7 @@ export class TypeConfigController {
 
   constructor(private readonly options: TypeConfigControllerOptions) {
     this.log = options.log.child({ controller: 'federatedtypeconfig' });
+    this.queue = new WorkQueue(options.metrics ? { observer: options.metrics.queue('federatedtypeconfig') } : {});
     this.informer = new Informer(options.host, FederatedTypeConfigType, { namespace: options.kubefedNamespace, log: this.log });
   }
 

@@ -1,40 +1,29 @@
 // The shipped artifact: `node dist/main.js` (the package's controller-manager bin and the image's entry
 // point) against the real host, with KubeFed's flags; it propagates, follows FederatedTypeConfig changes,
 // and on SIGTERM drains and exits 0.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../harness/binaries.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, propagationOf } from '../harness/fed-objects.js';
 import { createDefaultTypeConfigs, getOrUndefined, installCrds, joinMember, KUBEFED_NS, waitUntil } from '../harness/federation.js';
+import { startControllerManagerProcess, type RunningProcess } from '../harness/processes.js';
 
 let host: KubeConfig;
 let member1: KubeConfig;
-let proc: ChildProcess;
-let output = '';
+let proc: RunningProcess;
 const ns = `proc-${Date.now().toString(36)}`;
 const ftcApi = () => host.makeApiClient(CustomObjectsApi);
 const ftcRef = { group: 'core.kubefed.io', version: 'v1beta1', namespace: KUBEFED_NS, plural: 'federatedtypeconfigs' };
 
 beforeAll(async () => {
-  const main = path.join(repoRoot, 'dist', 'main.js');
-  if (!existsSync(main)) throw new Error('dist/main.js missing: run `npm run build` (hack/test.sh does)');
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
   await installCrds(testEnv().clusters.host!.kubeconfigPath);
   await joinMember(host, member1, 'member1');
   await joinMember(host, kubeConfigFor('member2'), 'member2');
   await createDefaultTypeConfigs(host);
-  proc = spawn(process.execPath, [main, '--kubeconfig', testEnv().clusters.host!.kubeconfigPath, '--kubefed-namespace', KUBEFED_NS], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KUBEFED_LOG_LEVEL: 'info' },
-  });
-  proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  await waitUntil('controller-manager started', () => output.includes('"controller-manager started"'), 30_000);
+  proc = await startControllerManagerProcess(['--leader-elect', 'false']);
+  await waitUntil('controller-manager started', () => proc.output().includes('"controller-manager started"'), 30_000);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(host, 'federatednamespaces', {
     apiVersion: 'types.kubefed.io/v1beta1',
@@ -44,17 +33,15 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => {
-  if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+afterAll(async () => {
+  await proc?.stop('SIGKILL');
 });
 
 const cm = (name: string) => getOrUndefined(member1.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace: ns }));
 
 describe('controller-manager process', () => {
   it('logs structured JSON with the KubeFedConfig it uses', () => {
-    const lines = output.split('\n').filter((l) => l.startsWith('{'));
-    expect(lines.length).toBeGreaterThan(0);
-    const config = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'using valid KubeFedConfig');
+    const config = proc.logs().find((l) => l.msg === 'using valid KubeFedConfig');
     expect(config).toMatchObject({ level: 'info', source: `KubeFedConfig ${KUBEFED_NS}/kubefed` });
   });
 
@@ -87,9 +74,7 @@ describe('controller-manager process', () => {
   });
 
   it('drains and exits 0 on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).toContain('"controller-manager stopped"');
+    expect(await proc.stop('SIGTERM')).toBe(0);
+    expect(proc.output()).toContain('"controller-manager stopped"');
   });
 });
