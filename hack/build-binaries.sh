@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes binaries the tests and the local demo run: kube-apiserver, kubectl,
-# kube-controller-manager (namespace deletion, garbage collection, service-account tokens) and etcd
-# (helm too, with --with-helm), from the Go module proxy with the machine's Go toolchain. They are cached
-# outside the repository, so a second run with everything built returns at once.
+# kube-controller-manager (namespace deletion, garbage collection, service-account tokens), etcd and helm
+# (the chart's tests lint, render and install charts/kubefed-ts with it), from the Go module proxy with the
+# machine's Go toolchain. They are cached outside the repository, so a second run with everything built
+# returns at once.
 #
 # Usage: hack/build-binaries.sh [--with-helm] [--print-dir]
+#   --with-helm        accepted for compatibility: helm is now always built
 #   KUBEFED_TS_CACHE   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/kubefed-ts)
 set -euo pipefail
 
 K8S_VERSION="v1.35.4"     # kube-apiserver and kubectl
 ETCD_VERSION="v3.6.5"     # the etcd that Kubernetes ${K8S_VERSION} is built and tested against
-HELM_VERSION="v3.19.0"
+# Helm v3.20 is built against the Kubernetes v0.35 client libraries (the same minor as K8S_VERSION) and still
+# needs only Go 1.25; v3.21+ require Go 1.26.
+HELM_VERSION="v3.20.2"
 
-with_helm=false
 print_dir=false
 for arg in "$@"; do
   case "$arg" in
-    --with-helm) with_helm=true ;;
+    --with-helm) ;;
     --print-dir) print_dir=true ;;
     *) echo "usage: $0 [--with-helm] [--print-dir]" >&2; exit 2 ;;
   esac
@@ -31,7 +34,8 @@ log() { printf '[build-binaries] %s\n' "$*" >&2; }
 
 need=()
 for b in kube-apiserver kubectl kube-controller-manager etcd; do [ -x "$bin_dir/$b" ] || need+=("$b"); done
-if $with_helm && [ ! -x "$bin_dir/helm" ]; then need+=(helm); fi
+# helm is cached by version (the marker holds it), so bumping HELM_VERSION rebuilds only helm.
+if [ ! -x "$bin_dir/helm" ] || [ "$(cat "$bin_dir/.helm-version" 2>/dev/null)" != "$HELM_VERSION" ]; then need+=(helm); fi
 if [ ${#need[@]} -eq 0 ]; then
   log "all binaries cached in $bin_dir"
   echo "$bin_dir"
@@ -86,9 +90,22 @@ build_helm() {
   local mod="$work/helm"; mkdir -p "$mod"; cd "$mod"
   go mod init kubefed-ts.local/helm-fixture >/dev/null 2>&1
   echo "require helm.sh/helm/v3 $HELM_VERSION" >> go.mod
-  log "go build helm.sh/helm/v3/cmd/helm ($HELM_VERSION)"
-  go build -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" -o "$bin_dir/helm.tmp" helm.sh/helm/v3/cmd/helm
+  log "downloading helm.sh/helm/v3@$HELM_VERSION and its dependencies"
+  go mod download helm.sh/helm/v3
+  # As helm's Makefile does: the version `helm version` prints, and the Kubernetes version that `helm
+  # template`/`helm lint` assume without a cluster (one above the client-go minor it is built with, e.g.
+  # client-go v0.35 -> v1.35); without the latter they claim v1.20 and refuse charts needing newer.
+  local client_go; client_go="$(go list -m -f '{{.Version}}' k8s.io/client-go)"
+  local k8s_minor="${client_go#v0.}"; k8s_minor="${k8s_minor%%.*}"
+  local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$k8s_minor"
+  done
+  log "go build helm.sh/helm/v3/cmd/helm ($HELM_VERSION, default Kubernetes v1.$k8s_minor)"
+  go build -trimpath -ldflags "$ldflags" -o "$bin_dir/helm.tmp" helm.sh/helm/v3/cmd/helm
   mv "$bin_dir/helm.tmp" "$bin_dir/helm"
+  echo "$HELM_VERSION" > "$bin_dir/.helm-version"
 }
 
 k8s_targets=()

@@ -4,6 +4,7 @@
 // the Lease `kubefed-controller-manager` in the KubeFed namespace; other replicas wait as standbys.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_KUBEFED_NAMESPACE } from './api/index.js';
@@ -12,7 +13,8 @@ import { LeaderElector } from './leader/lease.js';
 import { loadKubeFedConfig } from './manager/config.js';
 import { ControllerManager } from './manager/controller-manager.js';
 import { Metrics } from './metrics/metrics.js';
-import { startHttpServers } from './server/http.js';
+import { parseListenAddress, startHttpServers } from './server/http.js';
+import { startWebhookServer } from './webhook/index.js';
 import { createLogger } from './util/log.js';
 
 const usage = `Usage: controller-manager [flags]
@@ -23,6 +25,8 @@ const usage = `Usage: controller-manager [flags]
   --kubefed-config PATH      read the KubeFedConfig from this YAML file instead of the host cluster
   --health-addr ADDR         serve /healthz and /readyz here (default :8080)
   --metrics-addr ADDR        serve /metrics here (default :9090)
+  --webhook-addr ADDR        serve the validating admission webhook (HTTPS) here, e.g. :8443 (default: off)
+  --webhook-cert-dir DIR     tls.crt and tls.key of the webhook (default /tmp/k8s-webhook-server/serving-certs)
   --leader-elect BOOL        run only while holding the leader lease (default true)
   --leader-elect-identity ID identity in the lease (default: $POD_NAME or hostname, plus a random suffix)
   --log-level LEVEL          trace, debug, info (default), warn, error
@@ -38,6 +42,8 @@ async function main(): Promise<void> {
       'kubefed-config': { type: 'string' },
       'health-addr': { type: 'string', default: ':8080' },
       'metrics-addr': { type: 'string', default: ':9090' },
+      'webhook-addr': { type: 'string', default: '' },
+      'webhook-cert-dir': { type: 'string', default: '/tmp/k8s-webhook-server/serving-certs' },
       'leader-elect': { type: 'string', default: 'true' },
       'leader-elect-identity': { type: 'string' },
       'log-level': { type: 'string' },
@@ -78,6 +84,16 @@ async function main(): Promise<void> {
     },
   });
   log.info({ health: servers.health.port, metrics: servers.metrics.port, leaderElect, identity }, 'serving health and metrics');
+  // Every replica serves the webhook, leader or not: admission must not depend on the election.
+  const webhook = values['webhook-addr']
+    ? await startWebhookServer({
+        ...parseListenAddress(values['webhook-addr']),
+        certPath: path.join(values['webhook-cert-dir']!, 'tls.crt'),
+        keyPath: path.join(values['webhook-cert-dir']!, 'tls.key'),
+        log,
+      })
+    : undefined;
+  if (webhook) log.info({ port: webhook.port }, 'serving the validating admission webhook');
 
   const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
   const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
@@ -127,6 +143,7 @@ async function main(): Promise<void> {
       await manager?.stop();
       await elector?.stop(true);
       await servers.close();
+      await webhook?.close();
       host.close();
       process.exit(0);
     } catch (err) {

@@ -1,7 +1,7 @@
 // ReplicaSchedulingPreference (scheduling.kubefed.io/v1alpha1): how many replicas a FederatedDeployment or
 // FederatedReplicaSet of the same namespace/name should have, and how to spread them over clusters.
 import { z } from 'zod';
-import { int32, int64, ObjectMetaSchema, withCelRules } from './common.js';
+import { int32, int64, ObjectMetaSchema, TimeSchema, withCelRules } from './common.js';
 import { REPLICA_SCHEDULING_PREFERENCE_KIND, SCHEDULING_API_VERSION } from './constants.js';
 
 /** Cluster name used in `spec.clusters` for the preferences of every cluster not listed by name. */
@@ -48,14 +48,34 @@ export const ReplicaSchedulingPreferenceSpecSchema = z.object({
 });
 export type ReplicaSchedulingPreferenceSpec = z.infer<typeof ReplicaSchedulingPreferenceSpecSchema>;
 
+export const RspConditionSchema = z.object({
+  type: z.string().describe('Scheduled.'),
+  status: z.string().describe('True, False or Unknown.'),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastTransitionTime: TimeSchema.optional(),
+});
+export type RspCondition = z.infer<typeof RspConditionSchema>;
+
+/**
+ * What the scheduler last did. KubeFed's RSP had an empty status; kubefed-ts records the plan and a
+ * `Scheduled` condition (with the reason when it could not schedule), under a status subresource.
+ */
+export const ReplicaSchedulingPreferenceStatusSchema = z.object({
+  observedGeneration: int64().optional(),
+  conditions: z.array(RspConditionSchema).optional(),
+  schedule: z.record(z.string(), int64()).optional().describe('Replicas per cluster as last written to the fed object.'),
+  overflow: z.record(z.string(), int64()).optional().describe('Replicas that did not fit a cluster (max or capacity).'),
+});
+export type ReplicaSchedulingPreferenceStatus = z.infer<typeof ReplicaSchedulingPreferenceStatusSchema>;
+
 export const ReplicaSchedulingPreferenceSchema = z
   .object({
     apiVersion: z.literal(SCHEDULING_API_VERSION),
     kind: z.literal(REPLICA_SCHEDULING_PREFERENCE_KIND),
     metadata: ObjectMetaSchema,
     spec: ReplicaSchedulingPreferenceSpecSchema,
-    // KubeFed declares an empty status; kept so that existing objects round-trip.
-    status: z.object({}).optional(),
+    status: ReplicaSchedulingPreferenceStatusSchema.optional(),
   })
   .describe('Spreads the replicas of the fed object with the same namespace and name over the member clusters.');
 export type ReplicaSchedulingPreference = z.infer<typeof ReplicaSchedulingPreferenceSchema>;

@@ -45,6 +45,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   private syncWaiters: Array<() => void> = [];
   private running: Promise<void> | undefined;
   private watching = false;
+  private failures = 0;
+  private needList = true;
+  private wake: (() => void) | undefined;
+  /** When the cache was last refilled from a full list (ms since epoch). */
+  lastListedAt = 0;
 
   constructor(
     readonly client: RestClient,
@@ -69,6 +74,17 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /**
+   * Skips the current backoff and relists now, e.g. when the cluster is known to be reachable again:
+   * after a long outage the next retry could otherwise be up to the backoff cap away.
+   */
+  retryNow(): void {
+    if (this.watching) return;
+    this.failures = 0;
+    this.needList = true;
+    this.wake?.();
   }
 
   /** True while a watch stream is open: the cache is current up to the server's last event. */
@@ -99,14 +115,12 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private async run(): Promise<void> {
     const { log } = this.options;
-    let failures = 0;
-    let needList = true;
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        if (needList) {
+        if (this.needList) {
           await this.relist();
-          needList = false;
+          this.needList = false;
         }
         const base = this.options.watchTimeoutSeconds ?? 300;
         const timeoutSeconds = Math.floor(base * (1 + Math.random() / 2));
@@ -121,7 +135,7 @@ export class Informer<T extends KubeObject = KubeObject> {
             fieldSelector: this.options.fieldSelector,
           },
           (event) => {
-            failures = 0;
+            this.failures = 0;
             this.apply(event.type, event.object as T);
           },
           // The server ends the stream at timeoutSeconds; silence well past that means a dead connection.
@@ -134,18 +148,22 @@ export class Informer<T extends KubeObject = KubeObject> {
         this.options.onError?.(err);
         if (isGone(err)) {
           log.info({ resource: this.type.plural, cluster: this.client.name }, 'watch expired, relisting');
-          needList = true;
+          this.needList = true;
           continue;
         }
-        failures++;
-        const delay = exponentialBackoff(failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 30_000);
+        this.failures++;
+        const delay = exponentialBackoff(this.failures, this.options.backoffBaseMs ?? 200, this.options.backoffMaxMs ?? 30_000);
         log.warn(
           { resource: this.type.plural, cluster: this.client.name, err: (err as Error).message, retryInMs: Math.round(delay) },
           'list/watch failed',
         );
         // A long outage may outlive etcd's history; relisting after repeated failures avoids a 410 round trip.
-        if (failures >= 3) needList = true;
-        await sleep(delay, signal);
+        if (this.failures >= 3) this.needList = true;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          void sleep(delay, signal).then(resolve);
+        });
+        this.wake = undefined;
       }
     }
     this.watching = false;
@@ -185,6 +203,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       if (!fresh.has(key)) this.emit({ type: 'deleted', object: old });
     }
     this.resourceVersion = resourceVersion;
+    this.lastListedAt = Date.now();
     if (!this.synced) {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();

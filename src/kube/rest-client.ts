@@ -324,8 +324,15 @@ export class RestClient {
     return this.request<T>('PATCH', path, { body: patch, contentType: MERGE_PATCH, query: { fieldManager: opts.fieldManager } });
   }
 
-  jsonPatch<T = KubeObject>(type: ResourceType, name: string, namespace: string | undefined, ops: unknown[], fieldManager?: string): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(type, { namespace, name }), {
+  jsonPatch<T = KubeObject>(
+    type: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    ops: unknown[],
+    opts: { subresource?: string; fieldManager?: string } = {},
+  ): Promise<T> {
+    const fieldManager = opts.fieldManager;
+    return this.request<T>('PATCH', resourcePath(type, { namespace, name, subresource: opts.subresource }), {
       body: ops,
       contentType: JSON_PATCH,
       query: { fieldManager },

@@ -8,6 +8,7 @@ import { EventRecorder } from '../kube/events.js';
 import { InformerCache } from '../kube/informer-cache.js';
 import { RestClient } from '../kube/rest-client.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { RspController } from '../scheduling/controller.js';
 import { TypeConfigController } from '../typeconfig/controller.js';
 import type { Logger } from '../util/log.js';
 import { loadKubeFedConfig, type RuntimeConfig } from './config.js';
@@ -31,6 +32,7 @@ export class ControllerManager {
     readonly host: RestClient,
     readonly registry: ClusterRegistry,
     readonly typeConfigs: TypeConfigController,
+    readonly scheduler: RspController | undefined,
     private readonly informers: InformerCache,
     private readonly log: Logger,
   ) {}
@@ -70,14 +72,27 @@ export class ControllerManager {
       statusCollectionForAll: config.featureGates[FeatureGateName.RawResourceStatusCollection] === true,
       metrics: options.metrics?.syncMetrics(),
     });
+    const scheduler = config.featureGates[FeatureGateName.SchedulerPreferences] !== false
+      ? new RspController({
+          host,
+          registry,
+          informers,
+          events,
+          log,
+          targetNamespace: config.scope === 'Namespaced' ? options.namespace : undefined,
+          metrics: options.metrics?.syncMetrics(),
+        })
+      : undefined;
     await registry.start();
     await typeConfigs.start();
+    await scheduler?.start();
     log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');
-    return new ControllerManager(config, host, registry, typeConfigs, informers, log);
+    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, log);
   }
 
   /** Stops taking new work, waits for reconciles in flight, then closes every watch and connection. */
   async stop(): Promise<void> {
+    await this.scheduler?.stop();
     await this.typeConfigs.stop();
     await this.registry.stop();
     await this.informers.stopAll();

@@ -90,6 +90,8 @@ export class SyncController {
   private readonly members = new Map<string, InformerLease & { acquiredAt: number; lastError?: string }>();
   /** cluster → target key → what we last wrote there. */
   private readonly records = new Map<string, Map<string, WriteRecord>>();
+  /** When each cluster last became ready or not ready (for cache freshness after an outage). */
+  private readonly readySince = new Map<string, number>();
   /** cluster → target key → a write the member refused (invalid, forbidden), by desired hash. */
   private readonly refusals = new Map<string, Map<string, { hash: string; status: PropagationStatus; message: string }>>();
   /** When each fed key last changed, for the propagation latency metric. */
@@ -118,6 +120,14 @@ export class SyncController {
     this.unsubscribe.push(
       registry.onEvent((event) => {
         if (event.type === 'removed' || event.type === 'changed') void this.dropMember(event.name);
+        if (event.type === 'ready' || event.type === 'notReady') {
+          // A refusal seen around an outage (a 403 while the member's RBAC cache fills) is not final.
+          this.refusals.delete(event.name);
+          this.readySince.set(event.name, Date.now());
+          // The cache may be deep in backoff after a long outage: refill it now, and decide from it only
+          // once it has been relisted (until then the cluster is treated as not yet synced).
+          if (event.type === 'ready') this.members.get(event.name)?.informer.retryNow();
+        }
         this.ensureMemberInformers();
         this.enqueueAll();
       }),
@@ -245,8 +255,11 @@ export class SyncController {
     const unsynced = new Set<string>();
     for (const cluster of clusters) {
       const lease = this.members.get(cluster.name);
-      if (!cluster.ready || lease?.informer.hasSynced()) continue;
-      if (lease && Date.now() - lease.acquiredAt < CACHE_SYNC_GRACE_MS) return { requeueAfterMs: CACHE_WAIT_MS };
+      if (!cluster.ready) continue;
+      const since = Math.max(lease?.acquiredAt ?? 0, this.readySince.get(cluster.name) ?? 0);
+      const fresh = lease?.informer.hasSynced() && (lease.informer.isWatching() || lease.informer.lastListedAt >= (this.readySince.get(cluster.name) ?? 0));
+      if (fresh) continue;
+      if (lease && Date.now() - since < CACHE_SYNC_GRACE_MS) return { requeueAfterMs: CACHE_WAIT_MS };
       unsynced.add(cluster.name);
     }
 

@@ -151,7 +151,9 @@ export class TypeConfigController {
   /** Why the federated type cannot be served by the host, or undefined when it can. */
   private async missingType(type: ResourceType): Promise<string | undefined> {
     try {
-      await this.options.host.request('GET', resourcePath(type, {}), { query: { limit: 1 }, verb: 'LIST' });
+      // A namespace-scoped control plane may only list in its own namespace (its RBAC is a Role).
+      const namespace = this.options.scope === 'Namespaced' && type.namespaced ? this.options.kubefedNamespace : undefined;
+      await this.options.host.request('GET', resourcePath(type, { namespace }), { query: { limit: 1 }, verb: 'LIST' });
       return undefined;
     } catch (err) {
       if (isNotFound(err)) return `the federated type ${type.plural}.${type.group}/${type.version} is not served by the host cluster (is its CRD installed?)`;

@@ -416,7 +416,7 @@ describe('generated CRDs on a real API server', () => {
       expect(wide.stdout).toMatch(/configmaps\s+ConfigMap\s+FederatedConfigMap\s+Enabled\s+/);
 
       const rsps = await kubectl('host', ['get', 'rsp', '-n', ns]);
-      expect(rsps.stdout).toMatch(/NAME\s+TARGET-KIND\s+TOTAL\s+REBALANCE\s+AGE/);
+      expect(rsps.stdout).toMatch(/NAME\s+TARGET-KIND\s+TOTAL\s+REBALANCE\s+SCHEDULED\s+AGE/);
       expect(rsps.stdout).toMatch(/test-deployment\s+FederatedDeployment\s+3\s+true\s+/);
 
       const all = await kubectl('host', ['get', 'kfc,ftc,rsp', '-n', ns, '-o', 'name']);

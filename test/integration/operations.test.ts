@@ -2,11 +2,13 @@
 // /metrics, /healthz and /readyz answer, and two replicas share the work through a leader Lease: one
 // reconciles, and when it is SIGKILLed the standby takes over within the lease duration, writing each
 // member object once.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateClusterCerts } from '../harness/certs.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, propagationOf, writeRequests, writesBetween } from '../harness/fed-objects.js';
 import { createDefaultTypeConfigs, getOrUndefined, installCrds, joinMember, KUBEFED_NS, waitUntil } from '../harness/federation.js';
@@ -87,6 +89,55 @@ describe('health, readiness and metrics', () => {
     }
     expect(await cm.stop()).toBe(0);
   }, 120_000);
+});
+
+describe('admission webhook in the controller-manager process', () => {
+  it('serves the webhook over HTTPS with the given certificate and rejects a bad ReplicaSchedulingPreference', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubefed-ts-webhook-'));
+    try {
+      const certs = await generateClusterCerts(path.join(dir, 'pki'), 'webhook');
+      await copyFile(certs.servingCertPath, path.join(dir, 'tls.crt'));
+      await copyFile(certs.servingKeyPath, path.join(dir, 'tls.key'));
+      const cm = await startControllerManagerProcess(['--leader-elect', 'false', '--webhook-addr', '127.0.0.1:0', '--webhook-cert-dir', dir]);
+      started.push(cm);
+      await waitUntil('webhook serving', () => cm.logs().some((l) => l.msg === 'serving the validating admission webhook'), 20_000);
+      const port = Number(cm.logs().find((l) => l.msg === 'serving the validating admission webhook')!.port);
+      const review = {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: {
+          uid: 'test-uid',
+          operation: 'CREATE',
+          kind: { group: 'scheduling.kubefed.io', version: 'v1alpha1', kind: 'ReplicaSchedulingPreference' },
+          resource: { group: 'scheduling.kubefed.io', version: 'v1alpha1', resource: 'replicaschedulingpreferences' },
+          namespace: 'y',
+          name: 'x',
+          object: {
+            apiVersion: 'scheduling.kubefed.io/v1alpha1', kind: 'ReplicaSchedulingPreference', metadata: { name: 'x', namespace: 'y' },
+            spec: { targetKind: 'FederatedService', totalReplicas: 3 },
+          },
+        },
+      };
+      const response = await new Promise<string>((resolve, reject) => {
+        const req = https.request(
+          { host: '127.0.0.1', port, path: '/validate-replicaschedulingpreference', method: 'POST', ca: certs.caCertPem, headers: { 'Content-Type': 'application/json' } },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve(body));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(review));
+      });
+      const parsed = JSON.parse(response) as { response: { uid: string; allowed: boolean; status: { message: string } } };
+      expect(parsed.response).toMatchObject({ uid: 'test-uid', allowed: false });
+      expect(parsed.response.status.message).toMatch(/spec\.targetKind/);
+      expect(await cm.stop()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('leader election', () => {

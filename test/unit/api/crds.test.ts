@@ -27,7 +27,7 @@ describe('CRD inventory', () => {
     ['kubefedclusters.core.kubefed.io', 'KubeFedCluster', 'v1beta1', 'Namespaced', ['kfc'], true],
     ['kubefedconfigs.core.kubefed.io', 'KubeFedConfig', 'v1beta1', 'Namespaced', undefined, false],
     ['federatedtypeconfigs.core.kubefed.io', 'FederatedTypeConfig', 'v1beta1', 'Namespaced', ['ftc'], true],
-    ['replicaschedulingpreferences.scheduling.kubefed.io', 'ReplicaSchedulingPreference', 'v1alpha1', 'Namespaced', ['rsp'], false],
+    ['replicaschedulingpreferences.scheduling.kubefed.io', 'ReplicaSchedulingPreference', 'v1alpha1', 'Namespaced', ['rsp'], true],
     ['federatednamespaces.types.kubefed.io', 'FederatedNamespace', 'v1beta1', 'Namespaced', ['fns'], true],
     ['federatedconfigmaps.types.kubefed.io', 'FederatedConfigMap', 'v1beta1', 'Namespaced', ['fcm'], true],
     ['federatedsecrets.types.kubefed.io', 'FederatedSecret', 'v1beta1', 'Namespaced', undefined, true],
@@ -136,7 +136,7 @@ describe('printer columns', () => {
     ['kubefedclusters.core.kubefed.io', ['ready', 'kubernetes-version', 'age']],
     ['kubefedconfigs.core.kubefed.io', ['scope', 'age']],
     ['federatedtypeconfigs.core.kubefed.io', ['target-kind', 'federated-kind', 'propagation', 'controller', 'age']],
-    ['replicaschedulingpreferences.scheduling.kubefed.io', ['target-kind', 'total', 'rebalance', 'age']],
+    ['replicaschedulingpreferences.scheduling.kubefed.io', ['target-kind', 'total', 'rebalance', 'scheduled', 'reason', 'age']],
     ['federateddeployments.types.kubefed.io', ['propagation', 'reason', 'age']],
   ])('%s', (name, expected) => {
     expect(columns(name)).toEqual(expected);
