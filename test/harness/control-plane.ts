@@ -355,8 +355,8 @@ export function processRuns(pid: number, binary: string): boolean {
 
 /** Stops the processes a state file lists, by pid, and removes the folder. For `clusters:down`. */
 export async function stopFromState(state: ControlPlaneState): Promise<void> {
-  const order = (p: ManagedProcess): number =>
-    p.name.startsWith('kube-controller-manager') ? 0 : p.name.startsWith('kube-apiserver') ? 1 : 2;
+  // Clients of the API servers first (controller-managers, the demo's kubefed-ts), then the servers, then etcd.
+  const order = (p: ManagedProcess): number => (p.name.startsWith('kube-apiserver') ? 1 : p.name === 'etcd' ? 2 : 0);
   for (const rank of [0, 1, 2]) {
     const batch = state.processes.filter((p) => order(p) === rank && processRuns(p.pid, p.binary));
     for (const p of batch) process.kill(p.pid, 'SIGTERM');
