@@ -41,7 +41,11 @@ export interface MemberCluster {
   client: RestClient | undefined;
 }
 
-export type ClusterEvent = { type: 'ready' | 'notReady' | 'changed' | 'removed'; name: string };
+/**
+ * `changed`: the cluster's client was rebuilt (endpoint, CA, token), so caches must be rebuilt too;
+ * `relabeled`: only its labels changed, which may change placements.
+ */
+export type ClusterEvent = { type: 'ready' | 'notReady' | 'changed' | 'relabeled' | 'removed'; name: string };
 
 interface Entry {
   name: string;
@@ -189,7 +193,7 @@ export class ClusterRegistry {
       if (this.timer) await this.probe(entry);
       this.emit({ type: 'changed', name });
     } else if (labelsChanged) {
-      this.emit({ type: 'changed', name });
+      this.emit({ type: 'relabeled', name });
     }
   }
 

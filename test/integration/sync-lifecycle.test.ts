@@ -86,6 +86,23 @@ describe('lifecycle of a federated object', () => {
     expect(await cmData(member2, 'mover')).toEqual({ a: '1' });
   });
 
+  it('follows a KubeFedCluster label change without a restart: a selector picks the cluster up and lets it go', async () => {
+    await createFed(host, 'federatedconfigmaps', fedConfigMap('by-label', { template: { data: { a: '1' } }, placement: { clusterSelector: { matchLabels: { tier: 'gold' } } } }));
+    const kfcs = host.makeApiClient(CustomObjectsApi);
+    const setTier = (cluster: string, tier: string | null) =>
+      kfcs.patchNamespacedCustomObject({
+        group: 'core.kubefed.io', version: 'v1beta1', namespace: KUBEFED_NS, plural: 'kubefedclusters', name: cluster,
+        body: [tier === null ? { op: 'remove', path: '/metadata/labels/tier' } : { op: 'add', path: '/metadata/labels/tier', value: tier }],
+      });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await configMap(member2, 'by-label')).toBeUndefined();
+    await setTier('member2', 'gold');
+    await expect.poll(() => cmData(member2, 'by-label'), { timeout: 20_000 }).toEqual({ a: '1' });
+    expect(await configMap(member1, 'by-label')).toBeUndefined();
+    await setTier('member2', null);
+    await expect.poll(() => configMap(member2, 'by-label'), { timeout: 20_000 }).toBeUndefined();
+  });
+
   it('updates members when the template changes, including removed fields', async () => {
     await createFed(host, 'federatedconfigmaps', fedConfigMap('changer', { template: { data: { keep: 'x', drop: 'y' } }, placement: { clusters: both } }));
     await expect.poll(() => cmData(member2, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'x', drop: 'y' });
