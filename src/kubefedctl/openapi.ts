@@ -3,6 +3,8 @@
 // objects marked x-kubernetes-preserve-unknown-fields, and everything a CRD rejects or that would change
 // what users write (defaults, list semantics, CEL rules, descriptions) left out.
 
+import { VALUE_KEYWORDS } from '../api/crd/structural-schema.js';
+
 export type Schema = Record<string, unknown>;
 
 export interface OpenApiDocument {
@@ -19,21 +21,6 @@ const PRESERVE = 'x-kubernetes-preserve-unknown-fields';
 const INT_OR_STRING = 'x-kubernetes-int-or-string';
 const EMBEDDED = 'x-kubernetes-embedded-resource';
 
-// Value constraints kept as they are: a CRD accepts them and they mean the same there.
-const VALUE_KEYWORDS = [
-  'enum',
-  'pattern',
-  'minLength',
-  'maxLength',
-  'minItems',
-  'maxItems',
-  'minProperties',
-  'maxProperties',
-  'minimum',
-  'maximum',
-  'multipleOf',
-  'nullable',
-] as const;
 
 // Formats the API server knows for CRDs; others (e.g. `int-or-string`) are dropped.
 const KNOWN_FORMATS = new Set([

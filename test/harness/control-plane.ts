@@ -385,7 +385,7 @@ function kubeconfigYaml(clusters: LocalCluster[], current: string): string {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -169,3 +169,22 @@ export async function waitUntil(what: string, probe: () => boolean | Promise<boo
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** CRDs on the host, the given members joined (with labels), and the default FederatedTypeConfigs. */
+export async function prepareFederation(
+  host: KubeConfig,
+  hostKubeconfigPath: string,
+  members: ReadonlyArray<{ name: string; kc: KubeConfig; labels?: Record<string, string> }>,
+): Promise<void> {
+  await installCrds(hostKubeconfigPath);
+  for (const m of members) await joinMember(host, m.kc, m.name, m.labels ? { labels: m.labels } : {});
+  await createDefaultTypeConfigs(host);
+}
+
+/** An in-process controller-manager, returned once `readyMembers` clusters are ready and every default type runs. */
+export async function startReadyManager(host: KubeConfig, readyMembers: number): Promise<ControllerManager> {
+  const manager = await startManager(host);
+  await waitUntil(`${readyMembers} members ready`, () => manager.registry.clusters().filter((c) => c.ready).length >= readyMembers);
+  await waitUntil('default types running', () => manager.typeConfigs.controllers().size >= defaultFederatedTypeConfigs(KUBEFED_NS).length);
+  return manager;
+}

@@ -2,9 +2,9 @@
 // captured so tests can wait for log lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { repoRoot } from './binaries.js';
+import { freePort } from './control-plane.js';
 import { KUBEFED_NS, waitUntil } from './federation.js';
 import { testEnv } from './env.js';
 
@@ -70,18 +70,9 @@ export async function startControllerManagerProcess(
   return Object.assign(proc, { healthPort: Number(line.health), metricsPort: Number(line.metrics) });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
 }
+
+export { freePort };

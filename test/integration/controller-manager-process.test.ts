@@ -5,7 +5,12 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, propagationOf } from '../harness/fed-objects.js';
-import { createDefaultTypeConfigs, getOrUndefined, installCrds, joinMember, KUBEFED_NS, waitUntil } from '../harness/federation.js';
+import {
+  getOrUndefined,
+  KUBEFED_NS,
+  prepareFederation,
+  waitUntil,
+} from '../harness/federation.js';
 import { startControllerManagerProcess, type RunningProcess } from '../harness/processes.js';
 
 let host: KubeConfig;
@@ -18,10 +23,10 @@ const ftcRef = { group: 'core.kubefed.io', version: 'v1beta1', namespace: KUBEFE
 beforeAll(async () => {
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
-  await installCrds(testEnv().clusters.host!.kubeconfigPath);
-  await joinMember(host, member1, 'member1');
-  await joinMember(host, kubeConfigFor('member2'), 'member2');
-  await createDefaultTypeConfigs(host);
+  await prepareFederation(host, testEnv().clusters.host!.kubeconfigPath, [
+    { name: 'member1', kc: member1 },
+    { name: 'member2', kc: kubeConfigFor('member2') },
+  ]);
   proc = await startControllerManagerProcess(['--leader-elect', 'false']);
   await waitUntil('controller-manager started', () => proc.output().includes('"controller-manager started"'), 30_000);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });

@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClusterCerts } from '../harness/certs.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, propagationOf, writeRequests, writesBetween } from '../harness/fed-objects.js';
-import { createDefaultTypeConfigs, getOrUndefined, installCrds, joinMember, KUBEFED_NS, waitUntil } from '../harness/federation.js';
+import {
+  getOrUndefined,
+  KUBEFED_NS,
+  prepareFederation,
+  waitUntil,
+} from '../harness/federation.js';
 import { freePort, httpGet, startControllerManagerProcess, startProcess, type RunningProcess } from '../harness/processes.js';
 
 let host: KubeConfig;
@@ -22,10 +27,10 @@ const ns = `ops-${Date.now().toString(36)}`;
 beforeAll(async () => {
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
-  await installCrds(testEnv().clusters.host!.kubeconfigPath);
-  await joinMember(host, member1, 'member1');
-  await joinMember(host, kubeConfigFor('member2'), 'member2');
-  await createDefaultTypeConfigs(host);
+  await prepareFederation(host, testEnv().clusters.host!.kubeconfigPath, [
+    { name: 'member1', kc: member1 },
+    { name: 'member2', kc: kubeConfigFor('member2') },
+  ]);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(host, 'federatednamespaces', {
     apiVersion: 'types.kubefed.io/v1beta1',

@@ -4,50 +4,21 @@ import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import {
-  createDefaultTypeConfigs,
-  customObjects,
-  getOrUndefined,
-  installCrds,
-  joinMember,
-  KUBEFED_NS,
-  startManager,
-  waitUntil,
-} from '../harness/federation.js';
+import { createFed as createFedObject, patchFed as patchFedObject, propagationOf } from '../harness/fed-objects.js';
+import { customObjects, getOrUndefined, KUBEFED_NS, prepareFederation, startReadyManager } from '../harness/federation.js';
 
-const TYPES = { group: 'types.kubefed.io', version: 'v1beta1' };
 let host: KubeConfig;
 let member1: KubeConfig;
 let member2: KubeConfig;
 let manager: ControllerManager;
 const ns = `prop-${Date.now().toString(36)}`;
 
-async function createFed(plural: string, body: Record<string, unknown>, namespace?: string): Promise<void> {
-  const api = customObjects(host);
-  if (namespace) await api.createNamespacedCustomObject({ ...TYPES, plural, namespace, body });
-  else await api.createClusterCustomObject({ ...TYPES, plural, body });
-}
-
-async function getFed(plural: string, name: string, namespace?: string): Promise<Record<string, any> | undefined> {
-  const api = customObjects(host);
-  return getOrUndefined(
-    namespace ? api.getNamespacedCustomObject({ ...TYPES, plural, namespace, name }) : api.getClusterCustomObject({ ...TYPES, plural, name }),
-  ) as Promise<Record<string, any> | undefined>;
-}
-
-async function patchFed(plural: string, name: string, namespace: string | undefined, patch: unknown[]): Promise<void> {
-  const api = customObjects(host);
-  if (namespace) await api.patchNamespacedCustomObject({ ...TYPES, plural, namespace, name, body: patch });
-  else await api.patchClusterCustomObject({ ...TYPES, plural, name, body: patch });
-}
-
-/** `True` plus the sorted cluster names with their statuses, as the fed object's status says. */
-async function propagation(plural: string, name: string, namespace?: string): Promise<{ status?: string; clusters: string[] }> {
-  const fed = await getFed(plural, name, namespace);
-  const condition = fed?.status?.conditions?.find((c: { type: string }) => c.type === 'Propagation');
-  const clusters = (fed?.status?.clusters ?? []).map((c: { name: string; status?: string }) => (c.status ? `${c.name}:${c.status}` : c.name));
-  return { status: condition?.status, clusters };
-}
+const createFed = (plural: string, body: Record<string, unknown>, _namespace?: string) => createFedObject(host, plural, body);
+const patchFed = (plural: string, name: string, namespace: string | undefined, patch: unknown[]) => patchFedObject(host, plural, name, namespace, patch);
+const propagation = async (plural: string, name: string, namespace?: string) => {
+  const { status, clusters } = await propagationOf(host, plural, name, namespace);
+  return { status, clusters };
+};
 
 const configMap = (kc: KubeConfig, name: string) => getOrUndefined(kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace: ns }));
 
@@ -55,13 +26,11 @@ beforeAll(async () => {
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
   member2 = kubeConfigFor('member2');
-  await installCrds(testEnv().clusters.host!.kubeconfigPath);
-  await joinMember(host, member1, 'member1', { labels: { region: 'eu' } });
-  await joinMember(host, member2, 'member2', { labels: { region: 'us' } });
-  await createDefaultTypeConfigs(host);
-  manager = await startManager(host);
-  await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
-  await waitUntil('all default types running', () => manager.typeConfigs.controllers().size >= 11);
+  await prepareFederation(host, testEnv().clusters.host!.kubeconfigPath, [
+    { name: 'member1', kc: member1, labels: { region: 'eu' } },
+    { name: 'member2', kc: member2, labels: { region: 'us' } },
+  ]);
+  manager = await startReadyManager(host, 2);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed('federatednamespaces', {
     apiVersion: 'types.kubefed.io/v1beta1',

@@ -9,12 +9,10 @@ import { ControlPlane } from '../harness/control-plane.js';
 import { testEnv } from '../harness/env.js';
 import { createFed, getFed } from '../harness/fed-objects.js';
 import {
-  createDefaultTypeConfigs,
   getOrUndefined,
-  installCrds,
-  joinMember,
   kubeConfigFromFile,
-  startManager,
+  prepareFederation,
+  startReadyManager,
   waitUntil,
 } from '../harness/federation.js';
 
@@ -58,13 +56,11 @@ beforeAll(async () => {
     member1: kubeConfigFromFile(cp.clusters.get('member1')!.kubeconfigPath),
     member2: kubeConfigFromFile(cp.clusters.get('member2')!.kubeconfigPath),
   };
-  await installCrds(cp.clusters.get('host')!.kubeconfigPath);
-  await joinMember(host, members.member1!, 'member1');
-  await joinMember(host, members.member2!, 'member2');
-  await createDefaultTypeConfigs(host);
-  manager = await startManager(host);
-  await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
-  await waitUntil('types running', () => manager.typeConfigs.controllers().size >= 11);
+  await prepareFederation(host, cp.clusters.get('host')!.kubeconfigPath, [
+    { name: 'member1', kc: members.member1! },
+    { name: 'member2', kc: members.member2! },
+  ]);
+  manager = await startReadyManager(host, 2);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(host, 'federatednamespaces', {
     apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedNamespace', metadata: { name: ns, namespace: ns },

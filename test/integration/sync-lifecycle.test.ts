@@ -7,12 +7,11 @@ import type { ControllerManager } from '../../src/manager/controller-manager.js'
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, deleteFed, eventsFor, getFed, patchFed, propagationOf, writeRequests, writesBetween } from '../harness/fed-objects.js';
 import {
-  createDefaultTypeConfigs,
   getOrUndefined,
-  installCrds,
-  joinMember,
   KUBEFED_NS,
+  prepareFederation,
   startManager,
+  startReadyManager,
   waitUntil,
 } from '../harness/federation.js';
 
@@ -43,13 +42,11 @@ beforeAll(async () => {
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
   member2 = kubeConfigFor('member2');
-  await installCrds(testEnv().clusters.host!.kubeconfigPath);
-  await joinMember(host, member1, 'member1', { labels: { region: 'eu' } });
-  await joinMember(host, member2, 'member2', { labels: { region: 'us' } });
-  await createDefaultTypeConfigs(host);
-  manager = await startManager(host);
-  await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
-  await waitUntil('default types running', () => manager.typeConfigs.controllers().size >= 11);
+  await prepareFederation(host, testEnv().clusters.host!.kubeconfigPath, [
+    { name: 'member1', kc: member1, labels: { region: 'eu' } },
+    { name: 'member2', kc: member2, labels: { region: 'us' } },
+  ]);
+  manager = await startReadyManager(host, 2);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(host, 'federatednamespaces', {
     apiVersion: 'types.kubefed.io/v1beta1',

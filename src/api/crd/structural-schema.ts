@@ -48,13 +48,9 @@ export class StructuralSchemaError extends Error {
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-// Keywords copied as they are (after the structural rewrites below).
-const COPIED = [
-  'title',
-  'description',
-  'default',
+/** Value constraints that mean the same in JSON Schema and in a CRD's OpenAPI v3 schema. */
+export const VALUE_KEYWORDS = [
   'enum',
-  'format',
   'pattern',
   'minLength',
   'maxLength',
@@ -67,6 +63,9 @@ const COPIED = [
   'multipleOf',
   'nullable',
 ] as const;
+
+// Keywords copied as they are (after the structural rewrites below).
+const COPIED = ['title', 'description', 'default', 'format', ...VALUE_KEYWORDS] as const;
 
 // Keywords that carry no meaning for a CRD.
 const IGNORED = new Set(['$schema', '$id', '$defs', 'definitions', 'id', 'examples', 'contentEncoding']);
