@@ -133,12 +133,15 @@ export function fastConfig(config: RuntimeConfig): RuntimeConfig {
   };
 }
 
-export async function startManager(host: KubeConfig, options: { log?: Logger } = {}): Promise<ControllerManager> {
+export async function startManager(
+  host: KubeConfig,
+  options: { log?: Logger; tweak?: (config: RuntimeConfig) => RuntimeConfig } = {},
+): Promise<ControllerManager> {
   return ControllerManager.start({
     hostKubeConfig: host,
     namespace: KUBEFED_NS,
     log: options.log ?? createLogger({ level: process.env.KUBEFED_TEST_LOG_LEVEL ?? 'warn' }),
-    tweakConfig: fastConfig,
+    tweakConfig: (config) => (options.tweak ? options.tweak(fastConfig(config)) : fastConfig(config)),
   });
 }
 

@@ -232,6 +232,24 @@ describe('bad input', () => {
   });
 });
 
+describe('namespaces that are not federated', () => {
+  it('places nothing and says NamespaceNotFederated for an object whose namespace has no FederatedNamespace', async () => {
+    const loneNs = `${ns}-lone`;
+    await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: loneNs } } });
+    await createFed(host, 'federatedconfigmaps', {
+      apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', metadata: { name: 'lonely', namespace: loneNs },
+      spec: { template: { data: { a: '1' } }, placement: { clusters: both } },
+    });
+    await expect.poll(() => propagationOf(host, 'federatedconfigmaps', 'lonely', loneNs), { timeout: 20_000 }).toEqual({
+      status: 'False', reason: 'NamespaceNotFederated', clusters: [],
+    });
+    const fed = await getFed(host, 'federatedconfigmaps', 'lonely', loneNs);
+    expect(fed?.status?.conditions?.[0]?.message).toMatch(/namespace/);
+    expect(await getOrUndefined(member1.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'lonely', namespace: loneNs }))).toBeUndefined();
+    await deleteFed(host, 'federatedconfigmaps', 'lonely', loneNs);
+  });
+});
+
 describe('resync', () => {
   it('makes zero writes to members or host when a restarted controller finds nothing changed', async () => {
     // A write the member refused is retried once by a fresh process (the member may have changed since);
@@ -265,4 +283,21 @@ describe('resync', () => {
     const deployment = await getOrUndefined(member1.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'observed', namespace: ns }));
     expect(deployment?.metadata?.labels?.['kubefed.io/managed']).toBe('true');
   }, 120_000);
+});
+
+describe('adoptResources: Disabled', () => {
+  it('reports AlreadyExists for a pre-existing member object instead of taking it over', async () => {
+    await manager.stop();
+    manager = await startManager(host, { tweak: (c) => ({ ...c, adoptResources: false }) });
+    await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
+    await waitUntil('default types running', () => manager.typeConfigs.controllers().size >= 11);
+    await member1.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'not-mine' }, data: { owner: 'someone' } } });
+    await createFed(host, 'federatedconfigmaps', fedConfigMap('not-mine', { template: { data: { owner: 'federation' } }, placement: { clusters: both } }));
+    await expect.poll(() => propagationOf(host, 'federatedconfigmaps', 'not-mine', ns), { timeout: 20_000 }).toEqual({
+      status: 'False', reason: 'CheckClusters', clusters: ['member1:AlreadyExists', 'member2'],
+    });
+    expect(await cmData(member1, 'not-mine')).toEqual({ owner: 'someone' });
+    expect((await configMap(member1, 'not-mine'))?.metadata?.labels?.['kubefed.io/managed']).toBeUndefined();
+    expect(await cmData(member2, 'not-mine')).toEqual({ owner: 'federation' });
+  });
 });
