@@ -222,7 +222,8 @@ function readPreferences(
       throw new PlannerInputError(`availableClusters[${i}]`, `availableClusters[${i}] (${describe(name)}) must be a string`);
     }
     let prefs = clusters[name];
-    if (prefs !== undefined && !(plainClusters && typeof prefs === 'object' && name !== '__proto__') && !hasOwn(clusters, name)) prefs = undefined;
+    const surelyOwn = plainClusters && typeof prefs === 'object' && name !== '__proto__';
+    if (prefs !== undefined && !surelyOwn && !hasOwn(clusters, name)) prefs = undefined;
     if (prefs === undefined) {
       if (star === undefined) {
         slotOf[i] = -1;
@@ -704,10 +705,15 @@ class Scratch {
 let cached: Scratch | undefined;
 let cachedInUse = false;
 
+/** Scratch for more clusters than this (about 9 MiB) is not kept after the plan. */
+const MAX_CACHED_CAPACITY = 1 << 16;
+
 function acquireScratch(n: number): Scratch {
   // Re-entry (input getters that plan) gets its own memory rather than the one in use.
-  if (cachedInUse) return new Scratch(Math.max(n, 1));
-  if (cached === undefined || cached.capacity < n) cached = new Scratch(Math.max(n, 16, cached ? cached.capacity * 2 : 0));
+  if (cachedInUse || n > MAX_CACHED_CAPACITY) return new Scratch(Math.max(n, 1));
+  if (cached === undefined || cached.capacity < n) {
+    cached = new Scratch(Math.min(MAX_CACHED_CAPACITY, Math.max(n, 16, cached ? cached.capacity * 2 : 0)));
+  }
   cachedInUse = true;
   return cached;
 }
