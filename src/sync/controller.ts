@@ -283,7 +283,7 @@ export class SyncController {
         if (rendered.ok) hash = desiredHash(rendered.object);
         else hash = 'invalid';
       }
-      const action = planClusterAction({
+      let action = planClusterAction({
         ready: cluster.ready,
         selected: isSelected,
         rendered,
@@ -292,6 +292,11 @@ export class SyncController {
         record: this.records.get(cluster.name)?.get(targetKey),
         isHostNamespace: this.isHostNamespace(cached),
       });
+      // A cluster that cannot be asked may still hold a copy placed there before: it stays in the status until
+      // it is back and the copy is gone, so that the status tells, and a restarted controller still knows.
+      if (!cluster.ready && !isSelected && this.mayHold(fed, cluster.name, targetKey)) {
+        action = { kind: 'none', status: PropagationStatus.ClusterNotReady };
+      }
       if (action.kind === 'none') {
         if (isSelected || action.status !== PropagationStatus.Ok) {
           const outcome: Outcome = { name: cluster.name, status: action.status };
@@ -356,6 +361,17 @@ export class SyncController {
     if (this.options.type.statusCollection && cached && typeof cached.status === 'object' && cached.status) {
       outcome.remoteStatus = cached.status as Record<string, unknown>;
     }
+  }
+
+  /**
+   * Whether a cluster that cannot be asked may hold a copy of this fed object: its cache saw the copy before
+   * the cluster went away, or, when its cache never filled (the controller restarted during the outage), the
+   * fed object's status lists the cluster, i.e. the object was placed there.
+   */
+  private mayHold(fed: FederatedResource & KubeObject, cluster: string, targetKey: string): boolean {
+    const cache = this.members.get(cluster)?.informer;
+    if (cache?.hasSynced()) return cache.get(targetKey) !== undefined;
+    return (fed.status?.clusters ?? []).some((c) => c.name === cluster);
   }
 
   /** The host cluster's own Namespace, seen through a KubeFedCluster pointing at the host: never deleted. */
@@ -549,13 +565,15 @@ export class SyncController {
     const placed = new Set(this.placementOf(fed, this.options.registry.clusters()).clusters);
     await Promise.all(
       this.options.registry.clusters().map(async (cluster) => {
+        // A cluster the object never went to holds nothing of it: a KubeFedCluster broken from the start (or
+        // one whose objects cannot be read) must not block every deletion.
+        const mayHold = placed.has(cluster.name) || this.mayHold(fed, cluster.name, targetKey);
         if (!cluster.ready || !cluster.client) {
-          // An unreachable cluster holds the finalizer only if it may hold the object: it is placed there,
-          // its cache saw the object before the outage, or its cache never filled so we cannot tell.
-          const cache = this.members.get(cluster.name)?.informer;
-          if (placed.has(cluster.name) || !cache?.hasSynced() || cache.get(targetKey)) unreachable.push(cluster.name);
+          // An unreachable cluster holds the finalizer if it may hold the object.
+          if (mayHold) unreachable.push(cluster.name);
           return;
         }
+        if (!mayHold && !this.members.get(cluster.name)?.informer.hasSynced()) return;
         // The cache can lag behind our own create: ask the member itself.
         const existing = await this.getUncached(cluster.client, targetKey);
         if (!existing || existing.metadata?.labels?.[MANAGED_LABEL] !== 'true') return;

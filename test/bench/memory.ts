@@ -1,0 +1,183 @@
+// Memory and cold start of the controller-manager process (`node dist/main.js`, leader election on, as
+// deployed): its resident memory (VmRSS) idle, then with 1k and 10k converged FederatedConfigMaps placed on
+// every member; then a restart with all of them in place, timed from spawn to ready and to converged
+// (every object reconciled, queue empty), with the writes the restart made (target: none).
+import os from 'node:os';
+import { KUBEFED_NS } from '../harness/federation.js';
+import type { Informer } from '../../src/kube/informer.js';
+import type { KubeObject } from '../../src/kube/types.js';
+import { FederatedTypeConfigType } from '../../src/typeconfig/controller.js';
+import { PROPAGATION_CONDITION_TYPE } from '../../src/api/index.js';
+import { clientWrites, metricSum, startChildManager, type ChildManager } from './child-manager.js';
+import { BenchFederation } from './federation.js';
+import { forEachConcurrently, round, sleep, waitFor } from './lib.js';
+import { fedObject, fedTypeOf } from './objects.js';
+
+export interface MemoryParameters {
+  namespace: string;
+  /** Cumulative object counts at which memory is read, e.g. [1000, 10000]. */
+  sizes: number[];
+  settleMs: number;
+  convergeTimeoutMs: number;
+}
+
+export interface MemoryPoint {
+  federatedObjects: number;
+  memberObjects: number;
+  rssMiB: number;
+  peakRssMiB: number;
+  heapUsedMiB: number;
+  /** Time for the running process to propagate this step's new objects (created meanwhile). */
+  convergeSeconds?: number;
+  /** One-minute load average when the point was taken. */
+  load: number;
+}
+
+export interface ColdStart {
+  federatedObjects: number;
+  memberObjects: number;
+  /** From spawn to serving /healthz, to /readyz OK, and to every object reconciled with an empty queue. */
+  servingSeconds: number;
+  readySeconds: number;
+  convergedSeconds: number;
+  /** Successful reconciles of the FederatedConfigMap controller by then. */
+  reconciles: number;
+  rssMiB: number;
+  peakRssMiB: number;
+  /** Writes the API servers received during the restart (apiserver_request_total; leases excluded). */
+  serverWrites: Record<string, Record<string, number>>;
+  serverWritesTotal: number;
+  /** Writes the process made itself, by cluster and verb (its kubefed_member_requests_total): includes leader election. */
+  clientWrites: Record<string, number>;
+  load: number;
+}
+
+export interface MemoryResult {
+  members: number;
+  idle: MemoryPoint;
+  points: MemoryPoint[];
+  coldStart: ColdStart;
+  /** RSS growth per 1,000 federated objects between the first and last point. */
+  rssMiBPer1kObjects: number;
+}
+
+const MiB = 2 ** 20;
+
+function propagated(obj: KubeObject): boolean {
+  const conditions = (obj.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
+  return conditions.some((c) => c.type === PROPAGATION_CONDITION_TYPE && c.status === 'True');
+}
+
+async function point(child: ChildManager, objects: number, members: number): Promise<MemoryPoint> {
+  const mem = child.memory();
+  const heap = metricSum(await child.metrics(), 'nodejs_heap_size_used_bytes');
+  return {
+    federatedObjects: objects,
+    memberObjects: objects * members,
+    rssMiB: mem?.rss ?? Number.NaN,
+    peakRssMiB: mem?.peak ?? Number.NaN,
+    heapUsedMiB: round(heap / MiB, 1),
+    load: round(os.loadavg()[0]!, 2),
+  };
+}
+
+/** Runs on a federation without an in-process manager; starts and stops its own child processes. */
+export async function runMemory(
+  fed: BenchFederation,
+  distDir: string,
+  p: MemoryParameters,
+  log: (m: string) => void,
+  /** Where the child processes write CPU profiles (node --cpu-prof); none when undefined. */
+  profDir?: string,
+): Promise<MemoryResult> {
+  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const type = fedTypeOf('configmap');
+  const members = fed.memberNames.length;
+  const hostKubeconfig = fed.cp.clusters.get('host')!.kubeconfigPath;
+  let child: ChildManager | undefined;
+  let hostCache: Informer | undefined;
+  try {
+    child = await startChildManager(distDir, hostKubeconfig, { nodeArgs });
+    const c0 = child;
+    await waitFor('controller-manager ready', () => c0.ready(), 120_000, 100);
+    await waitFor('FederatedConfigMap sync controller running', async () => {
+      const ftc = await fed.host.get<KubeObject>(FederatedTypeConfigType, type.ftc, KUBEFED_NS);
+      return (ftc.status as { propagationController?: string } | undefined)?.propagationController === 'Running';
+    }, 120_000, 200);
+    await fed.federateNamespace(p.namespace);
+    await sleep(p.settleMs);
+    const idle = await point(child, 0, members);
+    log(`memory: idle RSS ${idle.rssMiB} MiB`);
+
+    hostCache = await fed.watch(fed.host, type.federated, p.namespace);
+    const host = hostCache;
+    const points: MemoryPoint[] = [];
+    let created = 0;
+    for (const size of p.sizes) {
+      const batch = Array.from({ length: size - created }, (_, i) => fedObject('configmap', p.namespace, created + i, fed.memberNames));
+      const start = performance.now();
+      await forEachConcurrently(batch, 32, async (obj) => {
+        await fed.host.create(type.federated, obj, 'kubefed-ts-bench');
+      });
+      created = size;
+      await waitFor(`${size} objects propagated`, () => host.list().filter(propagated).length >= size, p.convergeTimeoutMs, 200);
+      const convergeSeconds = (performance.now() - start) / 1000;
+      await sleep(p.settleMs);
+      const pt = { ...(await point(child, size, members)), convergeSeconds: round(convergeSeconds, 1) };
+      points.push(pt);
+      log(`memory: ${size} federated objects × ${members} members: created and propagated in ${convergeSeconds.toFixed(1)} s, RSS ${pt.rssMiB} MiB (peak ${pt.peakRssMiB}), heap ${pt.heapUsedMiB} MiB`);
+    }
+    await hostCache.stop();
+    hostCache = undefined;
+
+    // Cold start with everything in place.
+    await child.stop();
+    child = undefined;
+    const before = await fed.writeCounts();
+    const restarted = await startChildManager(distDir, hostKubeconfig, { nodeArgs });
+    child = restarted;
+    let readyAt = Number.NaN;
+    let reconciles = 0;
+    const total = created;
+    await waitFor('restarted controller-manager converged', async () => {
+      if (Number.isNaN(readyAt) && (await restarted.ready())) readyAt = performance.now();
+      if (Number.isNaN(readyAt)) return false;
+      const text = await restarted.metrics();
+      reconciles = metricSum(text, 'controller_runtime_reconcile_total', { controller: type.metricsName, result: 'success' });
+      const depth = metricSum(text, 'workqueue_depth', { name: type.metricsName });
+      return reconciles >= total && depth === 0;
+    }, p.convergeTimeoutMs, 100);
+    const convergedAt = performance.now();
+    const mem = restarted.memory();
+    await sleep(p.settleMs);
+    const serverWrites = BenchFederation.writesBetween(before, await fed.writeCounts());
+    const coldStart: ColdStart = {
+      federatedObjects: total,
+      memberObjects: total * members,
+      servingSeconds: round((restarted.servingAt - restarted.spawnedAt) / 1000, 2),
+      readySeconds: round((readyAt - restarted.spawnedAt) / 1000, 2),
+      convergedSeconds: round((convergedAt - restarted.spawnedAt) / 1000, 2),
+      reconciles,
+      rssMiB: mem?.rss ?? Number.NaN,
+      peakRssMiB: mem?.peak ?? Number.NaN,
+      serverWrites,
+      serverWritesTotal: Object.values(serverWrites).flatMap((w) => Object.values(w)).reduce((a, b) => a + b, 0),
+      clientWrites: clientWrites(await restarted.metrics()),
+      load: round(os.loadavg()[0]!, 2),
+    };
+    log(`memory: cold start with ${total} objects: ready ${coldStart.readySeconds} s, converged ${coldStart.convergedSeconds} s, ${coldStart.serverWritesTotal} federation writes, RSS ${coldStart.rssMiB} MiB`);
+    const first = points[0]!;
+    const last = points[points.length - 1]!;
+    return {
+      members,
+      idle,
+      points,
+      coldStart,
+      rssMiBPer1kObjects: round(((last.rssMiB - first.rssMiB) / (last.federatedObjects - first.federatedObjects)) * 1000, 1),
+    };
+  } finally {
+    await hostCache?.stop();
+    await child?.stop();
+  }
+}
+
