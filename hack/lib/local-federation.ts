@@ -3,7 +3,7 @@
 // stop exactly those processes (plus the demo's controller-manager) by pid.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveBinDir, repoRoot } from '../../test/harness/binaries.js';
@@ -64,7 +64,9 @@ export async function startRecordedProcess(state: ControlPlaneState, name: strin
   closeSync(fd);
   child.unref();
   state.processes = [...state.processes.filter((p) => p.name !== name), { name, pid: child.pid!, binary: process.execPath }];
-  await writeFile(path.join(state.dir, 'state.json'), JSON.stringify(state, null, 2));
+  const file = path.join(state.dir, 'state.json');
+  await writeFile(`${file}.tmp`, JSON.stringify(state, null, 2));
+  await rename(`${file}.tmp`, file);
   return child.pid!;
 }
 

@@ -5,7 +5,7 @@
 // a reaper process stops them too when the owner dies without cleaning up (an interrupted test run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import http from 'node:http';
 import net from 'node:net';
@@ -320,8 +320,20 @@ export class ControlPlane {
     return path.join(this.dir, 'state.json');
   }
 
-  private async writeStateFile(): Promise<void> {
-    await writeFile(this.stateFilePath(), JSON.stringify(this.state(), null, 2));
+  private stateWrites: Promise<void> = Promise.resolve();
+
+  /**
+   * One write at a time, each to a temporary file renamed into place: the reaper and tests read this file
+   * while servers start in parallel, and must never see a half-written one.
+   */
+  private writeStateFile(): Promise<void> {
+    const write = async (): Promise<void> => {
+      const tmp = `${this.stateFilePath()}.tmp`;
+      await writeFile(tmp, JSON.stringify(this.state(), null, 2));
+      await rename(tmp, this.stateFilePath());
+    };
+    this.stateWrites = this.stateWrites.then(write, write);
+    return this.stateWrites;
   }
 
   private async startReaper(ownerPid: number): Promise<void> {
