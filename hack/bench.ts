@@ -16,7 +16,7 @@ import { buildDist, BENCH_TMP } from '../test/bench/child-manager.js';
 import { BenchFederation } from '../test/bench/federation.js';
 import { runIdle } from '../test/bench/idle.js';
 import { runLatency } from '../test/bench/latency.js';
-import { logger, machine, readResult, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
+import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
 import { runMemory } from '../test/bench/memory.js';
 import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';

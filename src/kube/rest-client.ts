@@ -301,9 +301,10 @@ export class RestClient {
     return this.request<ListResult<T>>('GET', resourcePath(type, { namespace }), { query: rest, verb: 'LIST' });
   }
 
-  create<T = KubeObject>(type: ResourceType, body: KubeObject, fieldManager: string): Promise<T> {
+  /** POST. `fieldValidation: 'Strict'` refuses unknown fields as server-side apply does, instead of dropping them. */
+  create<T = KubeObject>(type: ResourceType, body: KubeObject, fieldManager: string, opts: { fieldValidation?: 'Strict' } = {}): Promise<T> {
     const namespace = type.namespaced ? body.metadata?.namespace : undefined;
-    return this.request<T>('POST', resourcePath(type, { namespace }), { body, query: { fieldManager } });
+    return this.request<T>('POST', resourcePath(type, { namespace }), { body, query: { fieldManager, fieldValidation: opts.fieldValidation } });
   }
 
   /** Server-side apply: we own exactly the fields we send; others' fields (and defaults) stay. */

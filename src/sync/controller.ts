@@ -12,6 +12,7 @@ import {
   SYNC_CONTROLLER_FINALIZER,
   AggregateReason,
   type FederatedResource,
+  type FederatedResourceStatus,
 } from '../api/index.js';
 import type { ClusterRegistry, MemberCluster } from '../cluster/registry.js';
 import { errorMessage, isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from '../kube/errors.js';
@@ -24,6 +25,7 @@ import type { SyncMetrics } from '../metrics/metrics.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import type { Logger } from '../util/log.js';
 import { computeNamespacedPlacement, selectClusters } from './placement.js';
+import { applyOwnershipFor } from './field-ownership.js';
 import { planClusterAction, recordOf, type ClusterAction, type WriteRecord } from './plan.js';
 import { desiredHash, renderForCluster, type RenderResult } from './render.js';
 import { aggregatePropagationStatus, isRecoverable, propagationStatusEqual, type ClusterOutcome } from './status.js';
@@ -94,6 +96,11 @@ export class SyncController {
   private readonly readySince = new Map<string, number>();
   /** cluster → target key → a write the member refused (invalid, forbidden), by desired hash. */
   private readonly refusals = new Map<string, Map<string, { hash: string; status: PropagationStatus; message: string }>>();
+  /**
+   * fed key → the status we last wrote and the resourceVersion it was computed from. While the cache still
+   * holds that version (our write's watch event is on its way), the status is judged against what we wrote.
+   */
+  private readonly statusWrites = new Map<string, { basedOn: string | undefined; status: FederatedResourceStatus }>();
   /** When each fed key last changed, for the propagation latency metric. */
   private readonly changedAt = new Map<string, number>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -229,7 +236,10 @@ export class SyncController {
 
   private async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
     const fed = this.fedLease!.informer.get(key);
-    if (!fed) return this.releaseOrphans(key);
+    if (!fed) {
+      this.statusWrites.delete(key);
+      return this.releaseOrphans(key);
+    }
     const log = this.log.child({ namespace: fed.metadata?.namespace, name: fed.metadata?.name });
     if (this.options.type.isNamespace && fed.metadata?.name !== fed.metadata?.namespace) {
       this.options.events.record(fed, 'Warning', 'InvalidName', 'The name of a federated namespace must match the name of its containing namespace.');
@@ -237,8 +247,10 @@ export class SyncController {
     }
     if (fed.metadata?.deletionTimestamp) return this.ensureDeletion(fed, log);
     if (!(fed.metadata?.finalizers ?? []).includes(SYNC_CONTROLLER_FINALIZER)) {
-      await this.addFinalizer(fed);
-      return; // the update comes back through the informer and reconciles again
+      // Go on with the object the API server returned rather than wait for it to come back through the watch.
+      const withFinalizer = await this.addFinalizer(fed);
+      if (!withFinalizer) return; // a newer version is on its way through the informer
+      return this.syncToClusters(withFinalizer, log);
     }
     return this.syncToClusters(fed, log);
   }
@@ -400,7 +412,20 @@ export class SyncController {
     try {
       switch (action.kind) {
         case 'create': {
-          const existing = await this.getUncached(client, targetKey);
+          // The common case is one POST; AlreadyExists means something is there, and only then is it read.
+          let existing: KubeObject | undefined;
+          try {
+            const written = await client.create(type.target, action.desired, FIELD_MANAGER, { fieldValidation: 'Strict' });
+            this.record(cluster.name).set(targetKey, recordOf(action.hash, written, cached));
+            this.refusals.get(cluster.name)?.delete(targetKey);
+            observe('success');
+            events.record(fed, 'Normal', 'CreateInCluster', `Created ${what}`);
+            clusterLog.debug({ action: 'create' }, 'propagated');
+            return;
+          } catch (err) {
+            if (!isAlreadyExists(err)) throw err;
+            existing = await this.getUncached(client, targetKey);
+          }
           if (existing) {
             const label = existing.metadata?.labels?.[MANAGED_LABEL];
             if (label === MANAGED_LABEL_FALSE) {
@@ -414,6 +439,7 @@ export class SyncController {
               return;
             }
             if (label === undefined) events.record(fed, 'Normal', 'AdoptInCluster', `Adopting ${what}`);
+            await this.takeApplyOwnership(client, existing);
           }
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
           this.record(cluster.name).set(targetKey, recordOf(action.hash, written, existing ?? cached));
@@ -424,6 +450,7 @@ export class SyncController {
           return;
         }
         case 'update': {
+          if (cached) await this.takeApplyOwnership(client, cached);
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
           this.record(cluster.name).set(targetKey, recordOf(action.hash, written, cached));
           this.refusals.get(cluster.name)?.delete(targetKey);
@@ -478,6 +505,22 @@ export class SyncController {
     }
   }
 
+  /** Turns the field ownership our POST recorded into apply ownership (see field-ownership.ts), once. */
+  private async takeApplyOwnership(client: RestClient, object: KubeObject, retried = false): Promise<void> {
+    const managedFields = applyOwnershipFor(object, FIELD_MANAGER);
+    if (!managedFields) return;
+    const { name = '', namespace, resourceVersion } = object.metadata ?? {};
+    try {
+      // resourceVersion makes it conditional: ownership read from a stale copy must not be written back.
+      await client.mergePatch(this.options.type.target, name, namespace, { metadata: { resourceVersion, managedFields } }, { fieldManager: FIELD_MANAGER });
+    } catch (err) {
+      if (!isConflict(err) || retried) throw err;
+      // The cache was behind (our own create's watch event not in yet): once more from the live object.
+      const live = await this.getUncached(client, objectKey(object));
+      if (live) await this.takeApplyOwnership(client, live, true);
+    }
+  }
+
   private async getUncached(client: RestClient, targetKey: string): Promise<KubeObject | undefined> {
     const { namespace, name } = splitKey(targetKey);
     try {
@@ -506,34 +549,42 @@ export class SyncController {
     message: string | undefined,
     log: Logger,
   ): Promise<void> {
+    const key = objectKey(fed);
+    const last = this.statusWrites.get(key);
+    const cacheLags = last !== undefined && last.basedOn === fed.metadata?.resourceVersion;
+    if (last && !cacheLags) this.statusWrites.delete(key);
+    const previous = cacheLags ? last.status : fed.status;
     const status = aggregatePropagationStatus({
-      previous: fed.status,
+      previous,
       generation: fed.metadata?.generation,
       clusters,
       ...(reason ? { reason } : {}),
       ...(message ? { message } : {}),
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     });
-    if (propagationStatusEqual(status, fed.status)) return;
-    log.debug({ before: fed.status, after: status }, 'writing status');
+    if (propagationStatusEqual(status, previous)) return;
+    log.debug({ before: previous, after: status }, 'writing status');
     const { namespace, name } = { namespace: fed.metadata?.namespace, name: fed.metadata?.name ?? '' };
     try {
       await this.options.host.mergePatch(this.options.type.federated, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+      this.statusWrites.set(key, { basedOn: fed.metadata?.resourceVersion, status });
     } catch (err) {
+      this.statusWrites.delete(key);
       if (isNotFound(err)) return;
       log.warn({ err: errorMessage(err) }, 'could not write status');
       throw err;
     }
   }
 
-  private async addFinalizer(fed: KubeObject): Promise<void> {
+  /** The fed object with our finalizer added, or undefined when a newer version is on its way. */
+  private async addFinalizer<T extends KubeObject>(fed: T): Promise<T | undefined> {
     const finalizers = [...(fed.metadata?.finalizers ?? []), SYNC_CONTROLLER_FINALIZER];
     try {
-      await this.options.host.mergePatch(this.options.type.federated, fed.metadata?.name ?? '', fed.metadata?.namespace, {
+      return await this.options.host.mergePatch<T>(this.options.type.federated, fed.metadata?.name ?? '', fed.metadata?.namespace, {
         metadata: { finalizers, resourceVersion: fed.metadata?.resourceVersion },
       });
     } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return; // a newer version is on its way through the informer
+      if (isNotFound(err) || isConflict(err)) return undefined;
       this.options.events.record(fed, 'Warning', 'EnsureFinalizerError', `Failed to add finalizer: ${errorMessage(err)}`);
       throw err;
     }

@@ -113,9 +113,19 @@ export async function startChildManager(
     throw err;
   }
   const s = serving;
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  /** A busy process (a cold start parsing tens of thousands of objects) may answer late: retry a few times. */
   const get = async (port: number, p: string): Promise<{ status: number; body: string }> => {
-    const res = await fetch(`http://127.0.0.1:${port}${p}`);
-    return { status: res.status, body: await res.text() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(30_000) });
+        return { status: res.status, body: await res.text() };
+      } catch (err) {
+        if (!running()) throw new Error(`controller-manager exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
+        if (attempt >= 5) throw new Error(`GET ${p} of the controller-manager failed ${attempt} times: ${(err as Error).message} (${String((err as Error).cause ?? '')})`);
+        await sleep(500);
+      }
+    }
   };
   return {
     pid,
@@ -125,7 +135,7 @@ export async function startChildManager(
     servingAt: s.at,
     memory: () => processMemoryMiB(pid),
     metrics: async () => (await get(s.metrics, '/metrics')).body,
-    ready: async () => (await get(s.health, '/readyz').catch(() => ({ status: 0 }))).status === 200,
+    ready: async () => (await get(s.health, '/readyz')).status === 200,
     stop,
     output,
   };

@@ -117,11 +117,48 @@ export class BenchFederation {
     }
   }
 
+  /**
+   * Credentials for the controller-manager on the host as a deployment has them: a ServiceAccount token (the
+   * chart's pod identity), not the admin client certificate, whose chain the API server verifies on every
+   * request while a token's verification is cached.
+   */
+  private async controllerKubeConfig(): Promise<KubeConfig> {
+    const sa = 'kubefed-ts-controller-manager';
+    const ignoreExists = (err: unknown): void => {
+      if (!isAlreadyExists(err)) throw err;
+    };
+    const sas: ResourceType = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+    const bindings: ResourceType = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false };
+    await this.ensureNamespace(this.host, KUBEFED_NS);
+    await this.host.create(sas, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: KUBEFED_NS } }, 'kubefed-ts-bench').catch(ignoreExists);
+    await this.host
+      .create(bindings, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: sa },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: sa, namespace: KUBEFED_NS }],
+      } as KubeObject, 'kubefed-ts-bench')
+      .catch(ignoreExists);
+    const request = await this.host.request<{ status?: { token?: string } }>('POST', `/api/v1/namespaces/${KUBEFED_NS}/serviceaccounts/${sa}/token`, {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 24 * 3600 } },
+    });
+    const cluster = this.hostKc.getCurrentCluster()!;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: sa, token: request.status?.token ?? '' }],
+      contexts: [{ name: 'controller', cluster: cluster.name, user: sa }],
+      currentContext: 'controller',
+    });
+    return kc;
+  }
+
   /** Starts the controller-manager in this process, with metrics, and waits until every member is ready. */
   async startManager(): Promise<ControllerManager> {
     this.metrics = new Metrics({ processMetrics: false });
     this.manager = await ControllerManager.start({
-      hostKubeConfig: this.hostKc,
+      hostKubeConfig: await this.controllerKubeConfig(),
       namespace: KUBEFED_NS,
       log: createLogger({ level: process.env.KUBEFED_BENCH_LOG_LEVEL ?? 'warn' }),
       tweakConfig: benchConfig,

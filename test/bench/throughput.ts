@@ -1,13 +1,12 @@
 // Throughput against the ceiling: how long the sync controller takes to propagate N federated objects to M
-// members, against a plain client loop making the same N×M member writes (server-side apply of the same
-// objects, through the controller's own member clients, with its write concurrency) on the same API
+// members, against a plain client loop making the same N×M member writes (the POST that creates each of the
+// same objects, through the controller's own member clients, with its write concurrency) on the same API
 // servers, in the same run. The ceiling is measured before and after the controller, so that drift of a
 // shared machine shows. A third loop, the "protocol floor", makes exactly the requests the controller's
-// protocol needs per object (finalizer and status PATCH on the host, GET + apply per member), to tell the
+// protocol needs per object (finalizer and status PATCH on the host, a POST per member), to tell the
 // cost of what the controller must do from the cost of how it does it.
 import os from 'node:os';
 import { MANAGED_LABEL, PROPAGATION_CONDITION_TYPE, SYNC_CONTROLLER_FINALIZER, TYPES_GROUP, TYPES_VERSION } from '../../src/api/index.js';
-import { isNotFound } from '../../src/kube/errors.js';
 import type { Informer } from '../../src/kube/informer.js';
 import type { RestClient } from '../../src/kube/rest-client.js';
 import type { KubeObject, ResourceType } from '../../src/kube/types.js';
@@ -145,9 +144,9 @@ export async function runThroughput(fed: BenchFederation, scenario: ThroughputSc
     const ns = `${namespace}-ceiling-${pass}`;
     for (const client of fed.members.values()) await fed.ensureNamespace(client, ns);
     const bodies = fedObjects.map((obj) => members.map((m) => ceilingObject(kind, obj, m, ns)));
-    return run(`ceiling ${pass} (${objects * members.length} member applies)`, () =>
+    return run(`ceiling ${pass} (${objects * members.length} member creates)`, () =>
       forEachConcurrently(bodies, workers, async (perMember) => {
-        await Promise.all(clients.map((client, i) => client.apply(type.target, perMember[i]!, FIELD_MANAGER)));
+        await Promise.all(clients.map((client, i) => client.create(type.target, perMember[i]!, FIELD_MANAGER, { fieldValidation: 'Strict' })));
       }),
     );
   };
@@ -162,18 +161,11 @@ export async function runThroughput(fed: BenchFederation, scenario: ThroughputSc
       clusters: members.map((name) => ({ name, status: '' })),
       now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     });
-    return run(`protocol floor (finalizer PATCH, ${members.length} × (GET + apply), status PATCH per object)`, () =>
+    return run(`protocol floor (finalizer PATCH, ${members.length} member creates, status PATCH per object)`, () =>
       forEachConcurrently(bodies, workers, async (perMember, i) => {
         const name = fedObjects[i]!.metadata!.name!;
         await manager.host.mergePatch(floorType, name, namespace, { metadata: { finalizers: [SYNC_CONTROLLER_FINALIZER], resourceVersion: floorVersions[i] } });
-        await Promise.all(clients.map(async (client, c) => {
-          try {
-            await client.get(type.target, name, ns);
-          } catch (err) {
-            if (!isNotFound(err)) throw err;
-          }
-          await client.apply(type.target, perMember[c]!, FIELD_MANAGER);
-        }));
+        await Promise.all(clients.map((client, c) => client.create(type.target, perMember[c]!, FIELD_MANAGER, { fieldValidation: 'Strict' })));
         await manager.host.mergePatch(floorType, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
       }),
     );

@@ -100,11 +100,24 @@ describe('lifecycle of a federated object', () => {
     await expect.poll(() => configMap(member2, 'by-label'), { timeout: 20_000 }).toBeUndefined();
   });
 
-  it('updates members when the template changes, including removed fields', async () => {
+  it('updates members when the template changes, including removed fields, and leaves fields others own', async () => {
     await createFed(host, 'federatedconfigmaps', fedConfigMap('changer', { template: { data: { keep: 'x', drop: 'y' } }, placement: { clusters: both } }));
-    await expect.poll(() => cmData(member2, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'x', drop: 'y' });
+    for (const kc of [member1, member2]) await expect.poll(() => cmData(kc, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'x', drop: 'y' });
+    // Created by a POST, so our fields start out under an `Update` entry of managedFields (see field-ownership.ts).
+    const created = await configMap(member1, 'changer');
+    expect(created?.metadata?.managedFields?.map((f) => `${f.manager}/${f.operation}`)).toEqual(['kubefed-ts/Update']);
+    // Someone else's key in a member is not ours to remove.
+    await member1.makeApiClient(CoreV1Api).patchNamespacedConfigMap({
+      name: 'changer',
+      namespace: ns,
+      body: [{ op: 'add', path: '/data/theirs', value: 't' }],
+      fieldManager: 'someone-else',
+    });
     await patchFed(host, 'federatedconfigmaps', 'changer', ns, [{ op: 'replace', path: '/spec/template/data', value: { keep: 'z' } }]);
-    for (const kc of [member1, member2]) await expect.poll(() => cmData(kc, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'z' });
+    await expect.poll(() => cmData(member1, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'z', theirs: 't' });
+    await expect.poll(() => cmData(member2, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'z' });
+    const updated = await configMap(member1, 'changer');
+    expect(updated?.metadata?.managedFields?.map((f) => `${f.manager}/${f.operation}`).sort()).toEqual(['kubefed-ts/Apply', 'someone-else/Update']);
   });
 
   it('deletes member objects before the federated object goes', async () => {
@@ -279,7 +292,7 @@ describe('resync', () => {
 
     // And the controller is live: a change still propagates.
     await patchFed(host, 'federatedconfigmaps', 'changer', ns, [{ op: 'replace', path: '/spec/template/data', value: { keep: 'again' } }]);
-    await expect.poll(() => cmData(member1, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'again' });
+    await expect.poll(() => cmData(member1, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'again', theirs: 't' });
     const deployment = await getOrUndefined(member1.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'observed', namespace: ns }));
     expect(deployment?.metadata?.labels?.['kubefed.io/managed']).toBe('true');
   }, 120_000);

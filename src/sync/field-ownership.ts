@@ -1,0 +1,57 @@
+// Who owns which fields of a member object we create with a plain POST.
+//
+// A create is one POST instead of a GET (is something already there?) followed by an apply: AlreadyExists
+// tells the same thing. But a POST records our fields under an `Update` entry of managedFields, and server-side
+// apply only removes a field we stop sending when no other entry owns it, our own `Update` entry included. So
+// before the first apply over such an object, its `Update` entry is turned into our `Apply` entry (what
+// kubectl's client-side-to-server-side upgrade does): a template key deleted later is then removed from the
+// member object instead of lingering. Pure: the controller sends the result as one metadata-only patch.
+import type { KubeObject } from '../kube/types.js';
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  apiVersion?: string;
+  subresource?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  time?: string;
+}
+
+/**
+ * The managedFields `object` should have so that `manager` owns through `Apply` what it owns through `Update`
+ * (main resource only), or undefined when there is nothing to move.
+ */
+export function applyOwnershipFor(object: KubeObject, manager: string): ManagedFieldsEntry[] | undefined {
+  const entries = (object.metadata?.managedFields ?? []) as ManagedFieldsEntry[];
+  const isOurs = (e: ManagedFieldsEntry, operation: string): boolean => e.manager === manager && e.operation === operation && !e.subresource;
+  const updates = entries.filter((e) => isOurs(e, 'Update'));
+  if (updates.length === 0) return undefined;
+  const applied = entries.find((e) => isOurs(e, 'Apply'));
+  let fields: Record<string, unknown> = applied?.fieldsV1 ?? {};
+  for (const u of updates) fields = mergeFieldSets(fields, u.fieldsV1 ?? {});
+  const entry: ManagedFieldsEntry = {
+    manager,
+    operation: 'Apply',
+    apiVersion: applied?.apiVersion ?? updates[0]!.apiVersion ?? object.apiVersion ?? 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: fields,
+  };
+  if (applied?.time ?? updates[0]!.time) entry.time = applied?.time ?? updates[0]!.time;
+  const rest = entries.filter((e) => !isOurs(e, 'Update') && !isOurs(e, 'Apply'));
+  return [entry, ...rest];
+}
+
+/** Union of two FieldsV1 trees (nested objects whose leaves are `{}`). */
+export function mergeFieldSets(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const existing = out[k];
+    out[k] = isTree(existing) && isTree(v) ? mergeFieldSets(existing, v) : isTree(v) ? v : existing ?? v;
+  }
+  return out;
+}
+
+function isTree(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
