@@ -18,6 +18,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/harness/global-setup.ts'],
+          // Names and flushes the files that capture this test file's controller-manager logs.
+          setupFiles: ['test/harness/log-capture-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The suites share one set of API servers; files run one at a time so that each can reason

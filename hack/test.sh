@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test command: everything a fresh machine needs, then the whole suite (unit + integration against
-# real kube-apiservers). .ci/run calls exactly this.
-#   bash hack/test.sh            # all tests
-#   bash hack/test.sh unit       # only the unit group (no servers)
+# real kube-apiservers). .ci/run calls exactly this. Every controller-manager the integration tests start
+# logs at debug level into a capture folder, and the run fails if any token or key shows up in those logs
+# (the credential scan, test/harness/credential-scan.ts).
+#   bash hack/test.sh                          # all tests
+#   bash hack/test.sh unit                     # only the unit group (no servers)
+#   bash hack/test.sh integration FILE...      # only these integration test files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +14,9 @@ case "${1:-all}" in
   all) ;;
   unit) projects=(--project unit) ;;
   integration) projects=(--project integration) ;;
-  *) echo "usage: $0 [all|unit|integration]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|unit|integration] [FILE...]" >&2; exit 2 ;;
 esac
+files=("${@:2}")
 
 if [ "${CI:-}" = "true" ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== npm ci"
@@ -35,15 +39,32 @@ echo "== type-check and build (integration tests run the built controller-manage
 npx tsc -p tsconfig.json --noEmit
 npm run --silent build
 
-echo "== vitest ${projects[*]}"
+echo "== vitest ${projects[*]} ${files[*]}"
 report="$(mktemp "${TMPDIR:-/tmp}/kubefed-ts-vitest.XXXXXX.json")"
-trap 'rm -f "$report"' EXIT
+log_dir=""
+if [ "${projects[*]}" != "--project unit" ]; then
+  # The integration harness writes the controller-managers' debug logs here, and beside them (secrets/,
+  # mode 0600) the tokens and keys to look for, deleted by the scan or, failing that, on exit.
+  log_dir="$(mktemp -d "${TMPDIR:-/tmp}/kubefed-ts-test-logs.XXXXXX")"
+  export KUBEFED_TEST_LOG_DIR="$log_dir"
+fi
+trap 'rm -f "$report"; if [ -n "$log_dir" ]; then rm -rf "$log_dir/secrets"; fi' EXIT
 status=0
-npx vitest run "${projects[@]}" --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+npx vitest run "${projects[@]}" "${files[@]}" --reporter=default --reporter=json --outputFile.json="$report" || status=$?
 # vitest's own summary is not a format every CI reader knows; print the plain one too.
 node -e '
   const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$report" || true
+if [ -n "$log_dir" ]; then
+  scan=0
+  npx tsx hack/scan-test-logs.ts "$log_dir" || scan=$?
+  if [ "$scan" -ne 0 ] || [ "$status" -ne 0 ]; then
+    echo "controller-manager logs (debug) of this run: $log_dir"
+    [ "$scan" -eq 0 ] || status=1
+  else
+    rm -rf "$log_dir"
+  fi
+fi
 exit "$status"

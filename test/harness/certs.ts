@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { recordSecrets } from './log-capture.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -57,8 +58,12 @@ export async function generateClusterCerts(dir: string, clusterName: string): Pr
     signedCert(dir, 'admin', '/O=system:masters/CN=kubefed-ts-admin', 'client.ext'),
     openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], dir),
   ]);
-  const [caCertPem, adminCertPem, adminKeyPem] = await Promise.all(
-    ['ca.crt', 'admin.crt', 'admin.key'].map((f) => readFile(path.join(dir, f), 'utf8')),
+  const [caCertPem, adminCertPem, adminKeyPem, ...otherKeys] = await Promise.all(
+    ['ca.crt', 'admin.crt', 'admin.key', 'ca.key', 'serving.key', 'sa.key'].map((f) => readFile(path.join(dir, f), 'utf8')),
+  );
+  // Every private key made here is looked for in the test logs (credential scan, log-capture.ts).
+  recordSecrets(
+    [adminKeyPem!, ...otherKeys].map((value, i) => ({ kind: 'private-key' as const, source: `${clusterName} ${['admin', 'ca', 'serving', 'sa'][i]}.key`, value })),
   );
   return {
     dir,

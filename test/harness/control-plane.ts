@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { generateClusterCerts, type ClusterCerts } from './certs.js';
+import { captureDir, recordSecrets, secretsInAuditLog, secretsInKubeconfig, type RecordedSecret } from './log-capture.js';
 
 export interface ControlPlaneOptions {
   /** Number of member clusters, named member1..memberN. Default 2. */
@@ -30,6 +31,12 @@ export interface ControlPlaneOptions {
    */
   ownerPid?: number | null;
   log?: (message: string) => void;
+  /**
+   * Record every token the clusters ever hold and the kubeconfigs' client keys for the credential scan
+   * of the test logs (log-capture.ts): the API servers write an audit log of Secret writes and
+   * TokenRequests, read on stop. Default: when test logs are captured ($KUBEFED_TEST_LOG_DIR).
+   */
+  recordSecrets?: boolean;
 }
 
 export interface LocalCluster {
@@ -57,6 +64,21 @@ export interface ControlPlaneState {
 }
 
 const READY_TIMEOUT_MS = 90_000;
+/**
+ * Audit only what carries tokens: writes of Secrets (a token controller filling one in is an update) and
+ * TokenRequests, with request and response; nothing else, so that auditing costs the servers nothing.
+ */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+  - level: RequestResponse
+    verbs: [create, update, patch]
+    resources:
+      - group: ""
+        resources: [secrets, serviceaccounts/token]
+  - level: None
+`;
 const STOP_GRACE_MS = 10_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,6 +112,7 @@ export class ControlPlane {
         members: options.members ?? 2,
         binDir: options.binDir,
         controllerManagers: options.controllerManagers ?? true,
+        recordSecrets: options.recordSecrets ?? captureDir() !== undefined,
         ownerPid: options.ownerPid === undefined ? process.pid : options.ownerPid,
         log: options.log ?? (() => {}),
       },
@@ -152,6 +175,7 @@ export class ControlPlane {
     await Promise.all(names.filter((n) => n.startsWith('kube-controller-manager-')).map((n) => this.stopProcess(n)));
     await Promise.all(names.filter((n) => n.startsWith('kube-apiserver-')).map((n) => this.stopProcess(n)));
     await this.stopProcess('etcd');
+    if (this.opts.recordSecrets) await this.recordSecrets();
     await rm(this.dir, { recursive: true, force: true });
     if (this.reaperPid) {
       try {
@@ -160,6 +184,26 @@ export class ControlPlane {
         // already gone
       }
     }
+  }
+
+  /** Records for the credential scan every token in the audit logs and the kubeconfigs' client keys. */
+  private async recordSecrets(): Promise<void> {
+    const source = `control plane ${path.basename(this.dir)}`;
+    const found: RecordedSecret[] = [];
+    const read = async (file: string): Promise<string | undefined> => readFile(file, 'utf8').catch(() => undefined);
+    for (const c of this.clusters.values()) {
+      const audit = await read(this.auditLogPath(c));
+      if (audit) found.push(...secretsInAuditLog(audit, `${source} ${c.name}`));
+    }
+    for (const file of [this.kubeconfigPath, ...[...this.clusters.values()].map((c) => c.kubeconfigPath)]) {
+      const text = await read(file);
+      if (text) found.push(...secretsInKubeconfig(yaml.load(text), `${source} ${path.basename(file)}`));
+    }
+    recordSecrets(found);
+  }
+
+  private auditLogPath(c: LocalCluster): string {
+    return path.join(this.dir, 'logs', `audit-${c.name}.log`);
   }
 
   private requireCluster(name: string): LocalCluster {
@@ -188,6 +232,7 @@ export class ControlPlane {
       await writeFile(cluster.kubeconfigPath, kubeconfigYaml([cluster], name), { mode: 0o600 });
     }
     await writeFile(this.kubeconfigPath, kubeconfigYaml([...this.clusters.values()], 'host'), { mode: 0o600 });
+    if (this.opts.recordSecrets) await writeFile(this.auditPolicyPath(), AUDIT_POLICY);
     await Promise.all([...this.clusters.values()].map((c) => this.startApiServer(c)));
     if (this.opts.controllerManagers) {
       await Promise.all([...this.clusters.values()].map((c) => this.startControllerManager(c)));
@@ -232,6 +277,9 @@ export class ControlPlane {
       `--service-account-key-file=${c.certs.serviceAccountKeyPath}`,
       `--service-account-signing-key-file=${c.certs.serviceAccountKeyPath}`,
       '--enable-priority-and-fairness=false',
+      ...(this.opts.recordSecrets
+        ? [`--audit-policy-file=${this.auditPolicyPath()}`, `--audit-log-path=${this.auditLogPath(c)}`, '--audit-log-format=json']
+        : []),
       '--v=0',
     ]);
     await this.waitFor(name, () => httpsOk(c, '/readyz'));
@@ -314,6 +362,10 @@ export class ControlPlane {
     } catch {
       return '(no log)';
     }
+  }
+
+  private auditPolicyPath(): string {
+    return path.join(this.dir, 'audit-policy.yaml');
   }
 
   private stateFilePath(): string {

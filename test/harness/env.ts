@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
+import { captureFile } from './log-capture.js';
 
 export interface ProvidedTestEnv {
   /** Combined kubeconfig with one context per cluster (`host`, `member1`, `member2`). */
@@ -48,10 +49,12 @@ export async function kubectl(cluster: string, args: string[], input?: string): 
   return runCommand(path.join(env.binDir, 'kubectl'), ['--kubeconfig', entry.kubeconfigPath, ...args], input);
 }
 
+/** Runs a command; the output of node scripts (our binaries in dist/) also goes to the test log capture. */
 export function runCommand(file: string, args: string[], input?: string): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = execFile(file, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      if (file === process.execPath) captureFile('node-command', { shared: true })?.write(`${stdout}${stderr}`);
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
     if (input !== undefined) child.stdin?.end(input);

@@ -2,10 +2,12 @@
 // ControlPlane, SIGKILL of one of its API servers, a controller-manager process (dist/main.js) against it,
 // a writer that keeps retrying its changes through an outage, and exact readers of member state.
 import { existsSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { CORE_API_VERSION, CORE_GROUP, CORE_VERSION, KUBEFED_CONFIG_KIND, KUBEFED_CONFIG_NAME, KUBEFED_CONFIG_PLURAL } from '../../src/api/index.js';
 import { canonicalJson } from '../../src/sync/render.js';
+import type { Logger } from '../../src/util/log.js';
 import { repoRoot } from './binaries.js';
 import { ControlPlane, processRuns } from './control-plane.js';
 import { testEnv } from './env.js';
@@ -21,7 +23,8 @@ import {
   sleep,
   waitUntil,
 } from './federation.js';
-import { startProcess, type RunningProcess } from './processes.js';
+import { harnessLogger } from './log-capture.js';
+import { processLogLevel, startProcess, type RunningProcess } from './processes.js';
 
 export interface OwnFederation {
   cp: ControlPlane;
@@ -115,7 +118,8 @@ export async function startControllerManagerFor(
       '--leader-elect', 'false',
       ...(options.args ?? []),
     ],
-    { KUBEFED_LOG_LEVEL: options.logLevel ?? 'info' },
+    { KUBEFED_LOG_LEVEL: options.logLevel ?? processLogLevel() },
+    { capture: 'controller-manager-process' },
   );
   await waitUntil('controller-manager serving', () => proc.logs().some((l) => l.msg === 'serving health and metrics') || proc.child.exitCode !== null, 30_000);
   const line = proc.logs().find((l) => l.msg === 'serving health and metrics');
@@ -253,4 +257,28 @@ export async function clusterConditions(host: KubeConfig, name: string): Promise
     customObjects(host).getNamespacedCustomObject({ group: CORE_GROUP, version: CORE_VERSION, plural: 'kubefedclusters', namespace: KUBEFED_NS, name }),
   )) as Obj | undefined;
   return Object.fromEntries(((kfc?.status?.conditions ?? []) as Obj[]).map((c) => [c.type, `${c.status}/${c.reason}`]));
+}
+
+/**
+ * A debug-level logger for an in-process controller-manager that keeps its last lines in memory, so that a
+ * failing fault test can show what the controller did with the objects concerned (the run's own stderr
+ * only gets warnings). Its lines go to the test log capture too.
+ */
+export function capturedLogger(maxLines = 100_000): { log: Logger; about(names: readonly string[]): string } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      if (lines.length > maxLines) lines.splice(0, lines.length - maxLines);
+      done();
+    },
+  });
+  return {
+    log: harnessLogger('controller-manager', { tee: sink, console: false }),
+    about: (names) =>
+      lines
+        .filter((l) => names.some((n) => l.includes(`"${n}"`)) || l.includes('"cluster readiness changed"') || l.includes('sync controller'))
+        .slice(-300)
+        .join('\n'),
+  };
 }

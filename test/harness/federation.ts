@@ -17,8 +17,9 @@ import {
 } from '../../src/api/index.js';
 import { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { RuntimeConfig } from '../../src/manager/config.js';
-import { createLogger, type Logger } from '../../src/util/log.js';
+import type { Logger } from '../../src/util/log.js';
 import { repoRoot, resolveBinDir } from './binaries.js';
+import { harnessLogger, isCaptured, recordSecrets } from './log-capture.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -86,6 +87,7 @@ export async function joinMember(
     body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
   });
   const token = tokenRequest.status!.token;
+  recordSecrets([{ kind: 'token', source: `joinMember ${name}`, value: token }]);
   const hostCore = host.makeApiClient(CoreV1Api);
   await ignoreExists(hostCore.createNamespace({ body: { metadata: { name: namespace } } }));
   const secretName = `${name}-token`;
@@ -133,14 +135,20 @@ export function fastConfig(config: RuntimeConfig): RuntimeConfig {
   };
 }
 
+/**
+ * An in-process controller-manager logging at debug level into the test log capture (warnings to stderr);
+ * a `log` of the caller's must come from `harnessLogger` too, so that no manager's lines escape the
+ * credential scan.
+ */
 export async function startManager(
   host: KubeConfig,
   options: { log?: Logger; tweak?: (config: RuntimeConfig) => RuntimeConfig } = {},
 ): Promise<ControllerManager> {
+  if (options.log && !isCaptured(options.log)) throw new Error('startManager: make the log with harnessLogger (test/harness/log-capture.ts) so that it is captured');
   return ControllerManager.start({
     hostKubeConfig: host,
     namespace: KUBEFED_NS,
-    log: options.log ?? createLogger({ level: process.env.KUBEFED_TEST_LOG_LEVEL ?? 'warn' }),
+    log: options.log ?? harnessLogger('controller-manager'),
     tweakConfig: (config) => (options.tweak ? options.tweak(fastConfig(config)) : fastConfig(config)),
   });
 }

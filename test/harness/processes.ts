@@ -1,5 +1,5 @@
 // Child processes that tests start (controller-managers, Prometheus) and stop by pid, with their output
-// captured so tests can wait for log lines.
+// kept so tests can wait for log lines, and our own binaries' output also written to the test log capture.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { repoRoot } from './binaries.js';
 import { freePort } from './control-plane.js';
 import { KUBEFED_NS, waitUntil } from './federation.js';
 import { testEnv } from './env.js';
+import { captureDir, captureFile } from './log-capture.js';
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -17,26 +18,43 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProcess(file: string, args: string[], env: Record<string, string> = {}): RunningProcess {
+/** The level of controller-manager processes: debug when their output is captured and scanned. */
+export function processLogLevel(): string {
+  return captureDir() ? 'debug' : 'info';
+}
+
+/** Starts a child; with `capture`, its stdout and stderr also go to a capture file of that kind. */
+export function startProcess(file: string, args: string[], env: Record<string, string> = {}, options: { capture?: string } = {}): RunningProcess {
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const captured = options.capture ? captureFile(options.capture) : undefined;
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const append = (d: string): void => {
+    output += d;
+    captured?.write(d);
+  };
+  child.stdout!.setEncoding('utf8').on('data', append);
+  child.stderr!.setEncoding('utf8').on('data', append);
+  child.once('close', () => captured?.end());
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Complete lines are parsed once: tests poll logs() while a debug-level process writes thousands.
+  const parsed: Array<Record<string, unknown>> = [];
+  let parsedTo = 0;
   return {
     child,
     output: () => output,
-    logs: () =>
-      output
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => {
-          try {
-            return JSON.parse(l) as Record<string, unknown>;
-          } catch {
-            return {};
-          }
-        }),
+    logs: () => {
+      const end = output.lastIndexOf('\n') + 1;
+      for (const l of output.slice(parsedTo, end).split('\n')) {
+        if (!l.startsWith('{')) continue;
+        try {
+          parsed.push(JSON.parse(l) as Record<string, unknown>);
+        } catch {
+          parsed.push({});
+        }
+      }
+      parsedTo = Math.max(parsedTo, end);
+      return parsed.slice();
+    },
     exited,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -62,7 +80,8 @@ export async function startControllerManagerProcess(
       '--metrics-addr', '127.0.0.1:0',
       ...extraArgs,
     ],
-    { KUBEFED_LOG_LEVEL: 'info', ...env },
+    { KUBEFED_LOG_LEVEL: processLogLevel(), ...env },
+    { capture: 'controller-manager-process' },
   );
   await waitUntil('controller-manager serving', () => proc.logs().some((l) => l.msg === 'serving health and metrics') || proc.child.exitCode !== null, 30_000);
   const line = proc.logs().find((l) => l.msg === 'serving health and metrics');

@@ -14,6 +14,7 @@ import type { ControllerManager } from '../../src/manager/controller-manager.js'
 import { run } from '../../src/kubefedctl/cli.js';
 import { repoRoot } from '../harness/binaries.js';
 import { kubeConfigFor, runCommand, testEnv } from '../harness/env.js';
+import { captureFile } from '../harness/log-capture.js';
 import {
   createDefaultTypeConfigs,
   customObjects,
@@ -52,6 +53,8 @@ async function kubefedctl(...argv: string[]): Promise<{ code: number; stdout: st
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
   });
+  // What the CLI printed is scanned for credentials with the suite's logs.
+  captureFile('kubefedctl', { shared: true })?.write(stdout + stderr);
   return { code, stdout, stderr };
 }
 

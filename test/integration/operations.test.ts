@@ -170,7 +170,8 @@ describe('leader election', () => {
     const takeoverMs = Date.now() - killedAt;
     // Default lease: 15 s, renewed every 2 s; the standby must not wait much longer than one lease.
     expect(takeoverMs).toBeLessThan(15_000 + 2 * 2_000 + 2_000);
-    expect(b.logs().some((l) => l.msg === 'promoted as leader')).toBe(true);
+    // The Lease is written before the process logs its promotion: wait for the line rather than race it.
+    await expect.poll(() => b.logs().some((l) => l.msg === 'promoted as leader'), { timeout: 5_000 }).toBe(true);
 
     const configMaps = member1.makeApiClient(CoreV1Api);
     await expect

@@ -13,6 +13,7 @@ import { startWebhookServer, WEBHOOK_PATHS, type WebhookServer } from '../../src
 import { generateClusterCerts } from '../harness/certs.js';
 import { kubectl, testEnv } from '../harness/env.js';
 import { installCrds, waitUntil } from '../harness/federation.js';
+import { harnessLogger } from '../harness/log-capture.js';
 
 const suffix = randomBytes(3).toString('hex');
 const LABEL_KEY = 'webhook-test';
@@ -137,7 +138,11 @@ beforeAll(async () => {
   tmpDir = await mkdtemp(path.join(os.tmpdir(), 'kubefed-ts-webhook-'));
   const certs = await generateClusterCerts(tmpDir, 'webhook');
   caPem = await readFile(certs.caCertPath, 'utf8');
-  server = await startWebhookServer({ port: 0, host: '127.0.0.1', certPath: certs.servingCertPath, keyPath: certs.servingKeyPath });
+  server = await startWebhookServer({
+    port: 0, host: '127.0.0.1', certPath: certs.servingCertPath, keyPath: certs.servingKeyPath,
+    // Quiet as before, but captured with the suite's logs for the credential scan.
+    log: harnessLogger('webhook', { console: false }),
+  });
 
   await installCrds(testEnv().clusters.host!.kubeconfigPath);
   const namespace = await kubectl('host', ['create', 'namespace', ns]);

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerManager } from '../../../src/manager/controller-manager.js';
 import { createFed, deleteFed, patchFed, type Obj } from '../../harness/fed-objects.js';
 import {
+  capturedLogger,
   configMapsIn,
   configMapState,
   createOnce,
@@ -41,6 +42,7 @@ let host: KubeConfig;
 let member1: KubeConfig;
 let member2: KubeConfig;
 let manager: ControllerManager;
+const logs = capturedLogger();
 
 const fedConfigMap = (name: string, data: Record<string, string>): Obj => ({
   apiVersion: 'types.kubefed.io/v1beta1',
@@ -84,18 +86,23 @@ function expectedState(): Record<string, Record<string, string>> {
   return sortedRecord(state.entries());
 }
 
+/** When each change was made, and in how many attempts, for the diagnosis of a failure. */
+const timeline: string[] = [];
+
 async function apply(change: Change): Promise<void> {
   const what = `${change.op} ${change.name}`;
-  if (change.op === 'create') await retrying(what, () => createOnce(host, 'federatedconfigmaps', fedConfigMap(change.name, change.data!)));
-  else if (change.op === 'update') await retrying(what, () => patchFed(host, 'federatedconfigmaps', change.name, ns, [{ op: 'replace', path: '/spec/template/data', value: change.data }]));
+  let attempts: number;
+  if (change.op === 'create') attempts = await retrying(what, () => createOnce(host, 'federatedconfigmaps', fedConfigMap(change.name, change.data!)));
+  else if (change.op === 'update') attempts = await retrying(what, () => patchFed(host, 'federatedconfigmaps', change.name, ns, [{ op: 'replace', path: '/spec/template/data', value: change.data }]));
   // deleteFed ignores NotFound itself; a delete cut off by the restart is simply sent again.
-  else await retrying(what, () => deleteFed(host, 'federatedconfigmaps', change.name, ns));
+  else attempts = await retrying(what, () => deleteFed(host, 'federatedconfigmaps', change.name, ns));
+  timeline.push(`${new Date().toISOString()} ${what} (${attempts} attempt${attempts > 1 ? 's' : ''})`);
 }
 
 beforeAll(async () => {
   fed = await startOwnFederation();
   ({ host, member1, member2 } = fed);
-  manager = await startManager(host);
+  manager = await startManager(host, { log: logs.log });
   await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
   await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);
   await federateNamespace(host, ns);
@@ -130,17 +137,31 @@ describe('the host API server restarted while changes are being made', () => {
     );
     const total = [0, 1, 2, 3].reduce((n, lane) => n + script(lane).length, 0);
     await waitUntil('a quarter of the changes made', () => applied >= total / 4, 60_000);
+    timeline.push(`${new Date().toISOString()} host stopping`);
     await fed.cp.stopCluster('host');
+    timeline.push(`${new Date().toISOString()} host stopped`);
     const appliedAtStop = applied;
     await sleep(OUTAGE_MS);
     // Writers were blocked during the outage: nothing can be written to a stopped API server.
     expect(applied - appliedAtStop).toBeLessThanOrEqual(4);
     await fed.cp.startCluster('host');
+    timeline.push(`${new Date().toISOString()} host started`);
     await writers;
     expect(applied).toBe(total);
 
     const want = expectedState();
-    for (const kc of [member1, member2]) await expect.poll(() => configMapState(kc, ns), { timeout: 60_000 }).toEqual(want);
+    for (const kc of [member1, member2]) {
+      try {
+        await expect.poll(() => configMapState(kc, ns), { timeout: 60_000 }).toEqual(want);
+      } catch (err) {
+        // Show what the controller did with the objects that differ.
+        const have = await configMapState(kc, ns);
+        const differ = [...new Set([...Object.keys(have), ...Object.keys(want)])].filter((n) => JSON.stringify(have[n]) !== JSON.stringify(want[n]));
+        const changes = timeline.filter((l) => l.includes(' host ') || differ.some((n) => l.endsWith(` ${n}`) || l.includes(` ${n} (`)));
+        console.log(`[host-restart] differing objects: ${differ.join(', ')}\n${changes.join('\n')}\n${logs.about(differ)}`);
+        throw err;
+      }
+    }
     // Deleted fed objects are gone from the host (their finalizers resolved), the others report success.
     await expect
       .poll(() => propagationSummary(host, 'federatedconfigmaps', ns), { timeout: 30_000 })
