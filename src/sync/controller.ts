@@ -188,7 +188,8 @@ export class SyncController {
           namespace: this.options.targetNamespace,
           // Both "true" and "false": an object explicitly marked unmanaged must be seen to be left alone.
           labelSelector: MANAGED_LABEL,
-          log: this.log.child({ cluster: cluster.name }),
+          // The informer names its cluster in every line itself.
+          log: this.log,
           onError: (err) => {
             entry.lastError = errorMessage(err);
           },
