@@ -123,6 +123,14 @@ export class BenchFederation {
    * request while a token's verification is cached.
    */
   private async controllerKubeConfig(): Promise<KubeConfig> {
+    // Made once: a restart of the controller (the idle benchmark) must not add the benchmark's writes.
+    this.controllerKc ??= await this.makeControllerKubeConfig();
+    return this.controllerKc;
+  }
+
+  private controllerKc: KubeConfig | undefined;
+
+  private async makeControllerKubeConfig(): Promise<KubeConfig> {
     const sa = 'kubefed-ts-controller-manager';
     const ignoreExists = (err: unknown): void => {
       if (!isAlreadyExists(err)) throw err;
