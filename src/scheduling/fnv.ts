@@ -47,6 +47,47 @@ export function fnv1Update32(hash: number, text: string, start = 0): number {
   return h >>> 0;
 }
 
+/**
+ * Prepares to continue many FNV-1 32-bit hashes over the same `text`: fills `table[0..255]` and returns
+ * `step` such that for every 32-bit `h`, `fnv1Update32(h, text) === (table[h & 0xff] + Math.imul(h >>> 8, step)) >>> 0`.
+ * So a suffix shared by many hashes (the planner's key) costs one lookup and one multiplication per hash.
+ *
+ * Why: in a step `h → (h × prime) xor byte` the xor touches only the low 8 bits and the product carries
+ * only upwards, so adding `c × 2^8` to `h` adds `c × 2^8 × prime` to the result. Over the text's `k` bytes,
+ * `f(h) = f(h mod 2^8) + (h − h mod 2^8) × prime^k (mod 2^32)`; `step` is `2^8 × prime^k`.
+ */
+export function fnv1SuffixTable32(text: string, table: Int32Array): number {
+  const imul = Math.imul;
+  const n = text.length;
+  let ascii = true;
+  for (let i = 0; i < n && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
+  if (!ascii) {
+    for (let b = 0; b < 256; b++) table[b] = fnv1Update32(b, text);
+    return (fnv1Update32(256, text) - fnv1Update32(0, text)) | 0;
+  }
+  // Four starting values at a time, kept in registers: independent chains the CPU overlaps.
+  for (let b = 0; b < 256; b += 4) {
+    let h0 = b;
+    let h1 = b + 1;
+    let h2 = b + 2;
+    let h3 = b + 3;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      h0 = imul(h0, FNV1_32_PRIME) ^ c;
+      h1 = imul(h1, FNV1_32_PRIME) ^ c;
+      h2 = imul(h2, FNV1_32_PRIME) ^ c;
+      h3 = imul(h3, FNV1_32_PRIME) ^ c;
+    }
+    table[b] = h0;
+    table[b + 1] = h1;
+    table[b + 2] = h2;
+    table[b + 3] = h3;
+  }
+  let power = 1;
+  for (let i = 0; i < n; i++) power = imul(power, FNV1_32_PRIME);
+  return imul(power, 256);
+}
+
 /** FNV-1 32-bit hash of the UTF-8 bytes of the concatenation of `parts` (Go: `fnv.New32()`, `Write` each, `Sum32`). */
 export function fnv1Hash32(...parts: string[]): number {
   let h = FNV1_32_OFFSET_BASIS;

@@ -1,7 +1,7 @@
 // The replica planner: how many of a ReplicaSchedulingPreference's replicas each available cluster gets.
 // A pure function whose results are those of KubeFed's planner (same order, rounding and tie-breaks),
-// computed over typed arrays in time about linear in the number of clusters (hack/bench-planner.ts).
-import { FNV1_32_OFFSET_BASIS, FNV1_32_PRIME, fnv1Update32 } from './fnv.js';
+// computed over typed arrays with a native sort (hack/bench-planner.ts measures it).
+import { FNV1_32_OFFSET_BASIS, FNV1_32_PRIME, fnv1SuffixTable32, fnv1Update32 } from './fnv.js';
 
 /** One entry of an RSP's `spec.clusters`; every field is a non-negative integer. */
 export interface ClusterReplicaPreferences {
@@ -53,17 +53,31 @@ export class PlannerInputError extends Error {
 
 /** The RSP `totalReplicas` field is an int32. */
 const MAX_TOTAL_REPLICAS = 2_147_483_647;
+/**
+ * Counts are kept in int32 scratch memory, clamped to this. No plan places more than `totalReplicas`
+ * (≤ this) anywhere, so a min, max, capacity or running count at or above it acts as it would unclamped,
+ * and an unbounded max or unknown capacity can be this too.
+ */
+const UNBOUNDED = MAX_TOTAL_REPLICAS;
 /** Below this, `distribute * weight + weightSum` is exact in a double and `Math.ceil(a / b)` is exact. */
 const EXACT_DOUBLE_LIMIT = 2 ** 52;
 /** KubeFed computes the weighted share in int64; beyond this its arithmetic would wrap. */
 const INT64_LIMIT = 2n ** 63n;
-/** From this many clusters up, order by radix sort rather than by comparison. */
-const RADIX_SORT_MIN = 64;
-/** Weights up to this bound are ordered by counting sort in the radix path. */
-const COUNTING_SORT_MAX_WEIGHT = 4096;
-const RADIX_BITS = 8;
-const RADIX_SIZE = 1 << RADIX_BITS;
-const RADIX_MASK = RADIX_SIZE - 1;
+/**
+ * Clusters are ordered by sorting 64-bit keys natively (`BigUint64Array.prototype.sort`): from the top,
+ * 13 bits of `maxWeight − weight`, the 32-bit hash, then 19 bits of slot. Larger weights or more clusters
+ * than fit (rare) are ordered by a comparison sort.
+ */
+const KEY_SLOT_BITS = 19;
+const MAX_KEYED_SLOTS = 1 << KEY_SLOT_BITS;
+const MAX_KEYED_WEIGHT = (1 << (32 - KEY_SLOT_BITS)) - 1;
+const KEY_SLOT_MASK = MAX_KEYED_SLOTS - 1;
+/** Index of the low 32-bit half of a 64-bit key in its Uint32Array view. */
+const LOW_HALF = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+/** From this many clusters up, the key's bytes are applied to the hashes through a table (fnv1SuffixTable32). */
+const KEY_TABLE_MIN = 256;
+/** Result records of more entries than this are built as hash tables from the start (newRecord). */
+const DICTIONARY_RECORD_MIN = 32;
 
 const DEFAULT_CLUSTERS: Readonly<Record<string, ClusterReplicaPreferences>> = Object.freeze({ '*': Object.freeze({ weight: 1 }) });
 const utf8 = new TextEncoder();
@@ -87,8 +101,10 @@ const hasOwn = Object.hasOwn;
  * ordered by name (KubeFed leaves them to an unstable sort), and a name repeated in `availableClusters`
  * counts once. `plan` lists clusters in the order of `availableClusters`.
  *
- * Cost: linear in the clusters for typical inputs (a radix sort orders them; weight-0 clusters skip the
- * rounds; rounds that only use up preallocated replicas are run in bulk); at worst O(n log n + totalReplicas).
+ * Cost: O(n log n) for typical inputs, with a native sort (weight-0 clusters skip the rounds; rounds that
+ * only use up preallocated replicas are run in bulk); at worst O(n log n + totalReplicas). For large
+ * fleets most of the time goes to reading the input records and writing `plan`, which V8 keeps as hash
+ * tables: see `recordFloor` in bench/results/planner.json.
  *
  * @throws PlannerInputError on a malformed input: a count that is negative, fractional or not a number
  * (every `clusters` entry is checked, used or not; `currentReplicas` and `estimatedCapacity` entries as
@@ -116,8 +132,7 @@ export function planReplicas(input: PlanReplicasInput): ReplicaPlan {
     const m = readPreferences(s, available, clusters, current, capacity);
     hashPreferences(s, m, available, key);
     const count = orderPreferences(s, m, available);
-    gatherInOrder(s, count);
-    const remaining = distribute(s, count, total, rebalance);
+    const remaining = distribute(s, m, count, total, rebalance);
     return buildResult(s, available, rebalance, remaining);
   } finally {
     releaseScratch(s);
@@ -186,19 +201,26 @@ function plainPrototype(record: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** A count for `name` (≥ 0), or -1 when the record has none. */
+/** A count for `name` (≥ 0, at most UNBOUNDED), or -1 when the record has none. */
 function readCount(record: Record<string, unknown> | undefined, plain: boolean, name: string, field: string): number {
   if (record === undefined) return -1;
   const value = record[name];
   if (value === undefined) return -1;
   if (!(plain && typeof value === 'number') && (!hasOwn(record, name) || value === null)) return -1;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) countError(`${field}[${JSON.stringify(name)}]`, value);
-  return value;
+  return value < UNBOUNDED ? value : UNBOUNDED;
+}
+
+/** A validated optional count as an int32: `unset` when missing, else clamped to UNBOUNDED. */
+function clampCount(value: number | null | undefined, unset: number): number {
+  if (value === undefined || value === null) return unset;
+  return value < UNBOUNDED ? value : UNBOUNDED;
 }
 
 /**
  * Fills one slot per available cluster that has preferences (slots in input order) and returns how many.
- * `slotOf` maps an input position to its slot, or -1 for a cluster without preferences.
+ * `slotOf` maps an input position to its slot, or -1 for a cluster without preferences. Notes the
+ * largest weight in `s.maxWeight`.
  */
 function readPreferences(
   s: Scratch,
@@ -209,13 +231,14 @@ function readPreferences(
 ): number {
   const star = own(clusters, '*');
   const starWeight = star?.weight ?? 0;
-  const starMin = star?.minReplicas ?? 0;
-  const starMax = star?.maxReplicas ?? Infinity;
+  const starMin = clampCount(star?.minReplicas, 0);
+  const starMax = clampCount(star?.maxReplicas, UNBOUNDED);
   const { slotOf, inputOf, weight, minR, maxR, cap, cur } = s;
   const plainClusters = plainPrototype(clusters);
   const plainCurrent = current !== undefined && plainPrototype(current);
   const plainCapacity = capacity !== undefined && plainPrototype(capacity);
   let m = 0;
+  let maxWeight = 0;
   for (let i = 0; i < available.length; i++) {
     const name = available[i];
     if (typeof name !== 'string') {
@@ -230,76 +253,76 @@ function readPreferences(
         continue;
       }
       weight[m] = starWeight;
+      if (starWeight > maxWeight) maxWeight = starWeight;
       minR[m] = starMin;
       maxR[m] = starMax;
     } else {
-      weight[m] = prefs.weight ?? 0;
-      minR[m] = prefs.minReplicas ?? 0;
-      maxR[m] = prefs.maxReplicas ?? Infinity;
+      const w = prefs.weight ?? 0;
+      weight[m] = w;
+      if (w > maxWeight) maxWeight = w;
+      minR[m] = clampCount(prefs.minReplicas, 0);
+      maxR[m] = clampCount(prefs.maxReplicas, UNBOUNDED);
     }
     const c = readCount(capacity, plainCapacity, name, 'estimatedCapacity');
-    cap[m] = c < 0 ? Infinity : c;
+    cap[m] = c < 0 ? UNBOUNDED : c;
     cur[m] = readCount(current, plainCurrent, name, 'currentReplicas');
     inputOf[m] = i;
     slotOf[i] = m;
     m++;
   }
+  s.maxWeight = maxWeight;
   return m;
 }
 
 /**
- * FNV-1 of each cluster's name then the key. One FNV-1 chain is a string of dependent multiplications,
- * so four are advanced side by side for the CPU to overlap; the key's bytes, the same for every cluster,
- * are encoded once.
+ * FNV-1 of cluster names (not yet followed by a key), by name: an RSP controller plans the same fleet's
+ * names over and over, and a lookup costs less than hashing a name again. Results do not depend on it.
+ * Bounded: cleared when it would hold more than NAME_HASHES_MAX names or NAME_HASHES_MAX_CHARS characters.
+ */
+const nameHashes = new Map<string, number>();
+let nameHashChars = 0;
+const NAME_HASHES_MAX = 1 << 16;
+const NAME_HASHES_MAX_CHARS = 1 << 21;
+
+function nameHash(name: string): number {
+  let h = nameHashes.get(name);
+  if (h === undefined) {
+    h = fnv1Update32(FNV1_32_OFFSET_BASIS, name) | 0;
+    if (nameHashes.size >= NAME_HASHES_MAX || nameHashChars + name.length > NAME_HASHES_MAX_CHARS) {
+      nameHashes.clear();
+      nameHashChars = 0;
+    }
+    nameHashes.set(name, h);
+    nameHashChars += name.length;
+  }
+  return h;
+}
+
+/**
+ * FNV-1 of each cluster's name then the key. Names' hashes come from nameHash (directly for fleets too
+ * large to keep); the key, the same for every cluster, is applied through a table for many clusters
+ * (fnv1SuffixTable32), else a byte at a time.
  */
 function hashPreferences(s: Scratch, m: number, available: readonly string[], key: string): void {
-  const { hash, inputOf } = s;
-  const basis = FNV1_32_OFFSET_BASIS | 0;
+  const { hash, inputOf, keyTable: table } = s;
   const prime = FNV1_32_PRIME;
   const imul = Math.imul;
-  let j = 0;
-  for (; j + 4 <= m; j += 4) {
-    const s0 = available[inputOf[j]!]!;
-    const s1 = available[inputOf[j + 1]!]!;
-    const s2 = available[inputOf[j + 2]!]!;
-    const s3 = available[inputOf[j + 3]!]!;
-    const common = Math.min(s0.length, s1.length, s2.length, s3.length);
-    let h0 = basis;
-    let h1 = basis;
-    let h2 = basis;
-    let h3 = basis;
-    let seen = 0;
-    let i = 0;
-    for (; i < common; i++) {
-      const c0 = s0.charCodeAt(i);
-      const c1 = s1.charCodeAt(i);
-      const c2 = s2.charCodeAt(i);
-      const c3 = s3.charCodeAt(i);
-      seen |= c0 | c1 | c2 | c3;
-      h0 = imul(h0, prime) ^ c0;
-      h1 = imul(h1, prime) ^ c1;
-      h2 = imul(h2, prime) ^ c2;
-      h3 = imul(h3, prime) ^ c3;
-    }
-    if (seen < 0x80) {
-      // ASCII so far, one byte per character: finish each name from where the common part ended.
-      hash[j] = fnv1Update32(h0, s0, i);
-      hash[j + 1] = fnv1Update32(h1, s1, i);
-      hash[j + 2] = fnv1Update32(h2, s2, i);
-      hash[j + 3] = fnv1Update32(h3, s3, i);
-    } else {
-      hash[j] = fnv1Update32(FNV1_32_OFFSET_BASIS, s0);
-      hash[j + 1] = fnv1Update32(FNV1_32_OFFSET_BASIS, s1);
-      hash[j + 2] = fnv1Update32(FNV1_32_OFFSET_BASIS, s2);
-      hash[j + 3] = fnv1Update32(FNV1_32_OFFSET_BASIS, s3);
-    }
+  let step = 256;
+  if (m >= KEY_TABLE_MIN) step = fnv1SuffixTable32(key, table);
+  else for (let b = 0; b < 256; b++) table[b] = b;
+  const cached = m <= NAME_HASHES_MAX / 2;
+  for (let j = 0; j < m; j++) {
+    const name = available[inputOf[j]!]!;
+    const h = cached ? nameHash(name) : fnv1Update32(FNV1_32_OFFSET_BASIS, name) | 0;
+    hash[j] = table[h & 0xff]! + imul(h >>> 8, step);
   }
-  for (; j < m; j++) hash[j] = fnv1Update32(FNV1_32_OFFSET_BASIS, available[inputOf[j]!]!);
+  if (m >= KEY_TABLE_MIN || key.length === 0) return;
 
-  const bytes = utf8.encode(key);
-  const k = bytes.length;
-  if (k === 0) return;
-  j = 0;
+  // Few clusters: the table was the identity. Append the key's bytes; one FNV-1 chain is a string of
+  // dependent multiplications, so four are advanced side by side for the CPU to overlap.
+  const k = encodeKey(s, key);
+  const bytes = s.keyBytes;
+  let j = 0;
   for (; j + 4 <= m; j += 4) {
     let h0 = hash[j]!;
     let h1 = hash[j + 1]!;
@@ -324,18 +347,28 @@ function hashPreferences(s: Scratch, m: number, available: readonly string[], ke
   }
 }
 
+/** Puts the UTF-8 bytes of `key` in `s.keyBytes` and returns how many there are. */
+function encodeKey(s: Scratch, key: string): number {
+  const n = key.length;
+  // At most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes take 2 units).
+  if (s.keyBytes.length < 3 * n) s.keyBytes = new Uint8Array(3 * n);
+  const out = s.keyBytes;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return utf8.encodeInto(key, out).written;
+    out[i] = c;
+  }
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Order: weight descending, then hash ascending (unsigned), then name; repeated names dropped.
 
 /** Writes the slots in planning order to `s.order` and returns how many there are (after dropping repeats). */
 function orderPreferences(s: Scratch, m: number, available: readonly string[]): number {
-  const { order, weight, hash, inputOf } = s;
-  let maxWeight = 0;
-  for (let j = 0; j < m; j++) {
-    order[j] = j;
-    if (weight[j]! > maxWeight) maxWeight = weight[j]!;
-  }
-  if (m < RADIX_SORT_MIN || maxWeight > COUNTING_SORT_MAX_WEIGHT) {
+  const { order, weight, hash, inputOf, maxWeight } = s;
+  if (m > MAX_KEYED_SLOTS || maxWeight > MAX_KEYED_WEIGHT) {
+    for (let j = 0; j < m; j++) order[j] = j;
     order.subarray(0, m).sort((a, b) => {
       const byWeight = weight[b]! - weight[a]!;
       if (byWeight !== 0) return byWeight;
@@ -343,59 +376,31 @@ function orderPreferences(s: Scratch, m: number, available: readonly string[]): 
       if (byHash !== 0) return byHash;
       return compareNames(available[inputOf[a]!]!, available[inputOf[b]!]!) || a - b;
     });
-  } else {
-    radixOrder(s, m, maxWeight);
+    return settleTies(s, m, available);
   }
-  return settleTies(s, m, available);
-}
-
-/**
- * LSD radix sort of the slots by unsigned hash, a byte at a time (each hash travels with its slot, so the
- * passes read memory in sequence), then a stable counting sort by descending weight.
- */
-function radixOrder(s: Scratch, m: number, maxWeight: number): void {
-  const { hash, weight, counts } = s;
-  let src = s.order;
-  let dst = s.tmp;
-  let srcKey = s.keysA;
-  let dstKey = s.keysB;
-  for (let j = 0; j < m; j++) srcKey[j] = hash[j]!;
-  for (let shift = 0; shift < 32; shift += RADIX_BITS) {
-    counts.fill(0, 0, RADIX_SIZE);
-    for (let r = 0; r < m; r++) counts[(srcKey[r]! >>> shift) & RADIX_MASK]!++;
-    let sum = 0;
-    for (let d = 0; d < RADIX_SIZE; d++) {
-      const c = counts[d]!;
-      counts[d] = sum;
-      sum += c;
-    }
-    for (let r = 0; r < m; r++) {
-      const k = srcKey[r]!;
-      const at = counts[(k >>> shift) & RADIX_MASK]!++;
-      dst[at] = src[r]!;
-      dstKey[at] = k;
-    }
-    const t = src;
-    src = dst;
-    dst = t;
-    const tk = srcKey;
-    srcKey = dstKey;
-    dstKey = tk;
+  // A native sort of 64-bit integers, no comparison callback: [maxWeight − weight | hash | slot].
+  const keys = s.keys32;
+  const low = LOW_HALF;
+  const high = 1 - LOW_HALF;
+  for (let j = 0; j < m; j++) {
+    const h = hash[j]!;
+    keys[2 * j + high] = ((maxWeight - weight[j]!) << KEY_SLOT_BITS) | (h >>> (32 - KEY_SLOT_BITS));
+    keys[2 * j + low] = (h << KEY_SLOT_BITS) | j;
   }
-  // Bucket by weight, heaviest first, keeping the hash order within a weight.
-  counts.fill(0, 0, maxWeight + 1);
-  for (let r = 0; r < m; r++) counts[weight[src[r]!]!]!++;
-  let sum = 0;
-  for (let w = maxWeight; w >= 0; w--) {
-    const c = counts[w]!;
-    counts[w] = sum;
-    sum += c;
-  }
+  s.keys64.subarray(0, m).sort();
+  // Slots of equal weight and hash are adjacent, in slot order: rare, left to settleTies.
+  let ties = false;
+  let previousHigh = -1;
+  let previousLow = -1;
   for (let r = 0; r < m; r++) {
-    const j = src[r]!;
-    dst[counts[weight[j]!]!++] = j;
+    const hi = keys[2 * r + high]!;
+    const lo = keys[2 * r + low]!;
+    order[r] = lo & KEY_SLOT_MASK;
+    if (hi === previousHigh && lo >>> KEY_SLOT_BITS === previousLow) ties = true;
+    previousHigh = hi;
+    previousLow = lo >>> KEY_SLOT_BITS;
   }
-  if (dst !== s.order) s.order.set(dst.subarray(0, m));
+  return ties ? settleTies(s, m, available) : m;
 }
 
 function compareNames(a: string, b: string): number {
@@ -449,63 +454,54 @@ function settleTies(s: Scratch, m: number, available: readonly string[]): number
 // Distribution
 
 /**
- * Copies the preferences into planning order, so that the phases below read memory in sequence, and
- * points each input position at its rank.
+ * Runs the minimum, preallocation and weighted phases over the first `count` slots of `s.order` (of `m`
+ * slots); returns the replicas left. Works by slot: the arrays are small enough to stay in the CPU's
+ * caches, so reading them in planning order costs less than copying them into that order.
  */
-function gatherInOrder(s: Scratch, count: number): void {
-  const { order, slotOf, inputOf, weight, minR, maxR, cap, cur, rWeight, rMin, rMax, rCap, rCur } = s;
-  for (let r = 0; r < count; r++) {
-    const j = order[r]!;
-    rWeight[r] = weight[j]!;
-    rMin[r] = minR[j]!;
-    rMax[r] = maxR[j]!;
-    rCap[r] = cap[j]!;
-    rCur[r] = cur[j]!;
-    slotOf[inputOf[j]!] = r;
-  }
-}
-
-/** Runs the minimum, preallocation and weighted phases over the first `count` ranks; returns the replicas left. */
-function distribute(s: Scratch, count: number, total: number, rebalance: boolean): number {
-  const { rWeight: weight, rMin: minR, rMax: maxR, rCap: cap, rCur: cur, plan, pre, ovf, active, share } = s;
+function distribute(s: Scratch, m: number, count: number, total: number, rebalance: boolean): number {
+  const { order, weight, minR, maxR, cap, cur, plan, pre, ovf, active, share } = s;
+  pre.fill(0, 0, m);
+  ovf.fill(0, 0, m);
+  s.overflowing = 0;
   let remaining = total;
 
   // Minimums, in order; max is not applied here (KubeFed applies it only in the weighted rounds).
-  for (let j = 0; j < count; j++) {
+  for (let r = 0; r < count; r++) {
+    const j = order[r]!;
     let v = minR[j]!;
     if (v > remaining) v = remaining;
-    if (v > cap[j]!) v = cap[j]!;
+    const c = cap[j]!;
+    if (v > c) v = c;
     plan[j] = v;
-    pre[j] = 0;
-    ovf[j] = 0;
     remaining -= v;
   }
 
-  // Keep what already runs where it runs, as far as max, capacity and what is left allow.
-  if (!rebalance) {
-    for (let j = 0; j < count && remaining > 0; j++) {
-      const running = cur[j]!;
-      const planned = plan[j]!;
-      if (running <= planned) continue;
-      let target = running;
-      if (target > maxR[j]!) target = maxR[j]!;
-      if (target > cap[j]!) target = cap[j]!;
-      let extra = target - planned;
-      if (extra > remaining) extra = remaining;
-      if (extra <= 0) continue;
-      pre[j] = extra;
-      plan[j] = planned + extra;
-      remaining -= extra;
-    }
-  }
-
-  // Weighted rounds. Weight-0 clusters never receive anything in them, so they are left out from the start.
+  // Keep what already runs where it runs, as far as max, capacity and what is left allow. On the way,
+  // list the clusters of the weighted rounds: weight-0 clusters never receive anything in them.
   let n = 0;
   let weightSum = 0;
-  for (let j = 0; j < count; j++) {
-    if (weight[j]! > 0) {
+  for (let r = 0; r < count; r++) {
+    const j = order[r]!;
+    if (!rebalance && remaining > 0) {
+      const running = cur[j]!;
+      const planned = plan[j]!;
+      if (running > planned) {
+        let target = running;
+        if (target > maxR[j]!) target = maxR[j]!;
+        if (target > cap[j]!) target = cap[j]!;
+        let extra = target - planned;
+        if (extra > remaining) extra = remaining;
+        if (extra > 0) {
+          pre[j] = extra;
+          plan[j] = planned + extra;
+          remaining -= extra;
+        }
+      }
+    }
+    const w = weight[j]!;
+    if (w > 0) {
       active[n++] = j;
-      weightSum += weight[j]!;
+      weightSum += w;
     }
   }
   if (remaining === 0 || n === 0) return remaining;
@@ -540,7 +536,6 @@ function distribute(s: Scratch, count: number, total: number, rebalance: boolean
     for (let r = 0; r < n; r++) {
       const j = active[r]!;
       let extra = exact ? Math.ceil((d * weight[j]!) / roundWeightSum) : share[r]!;
-      share[r] = extra;
       if (extra > remaining) extra = remaining;
       const p = pre[j]!;
       if (p > 0) {
@@ -551,7 +546,8 @@ function distribute(s: Scratch, count: number, total: number, rebalance: boolean
       }
       if (extra === 0) {
         // The whole share went to replicas this cluster was already given: nothing else changes.
-        active[kept++] = j;
+        if (kept !== r) active[kept] = j;
+        kept++;
         continue;
       }
       absorbedOnly = false;
@@ -564,6 +560,7 @@ function distribute(s: Scratch, count: number, total: number, rebalance: boolean
       }
       if (next > cap[j]!) {
         ovf[j] = next - cap[j]!;
+        s.overflowing++;
         next = cap[j]!;
         full = true;
       }
@@ -574,36 +571,50 @@ function distribute(s: Scratch, count: number, total: number, rebalance: boolean
         if (exact) weightSum -= weight[j]!;
         else bigWeightSum -= BigInt(weight[j]!);
       } else {
-        active[kept++] = j;
+        if (kept !== r) active[kept] = j;
+        kept++;
       }
       if (remaining === 0) break;
     }
     n = kept;
 
     // A round in which every share went to preallocated replicas leaves everything but the preallocations
-    // as it was, so the next round would be the same: run as many such rounds at once as all clusters allow.
+    // as it was (no cluster dropped out, `remaining` and the weight in play unchanged), so the next round
+    // would be the same: run as many such rounds at once as all clusters allow. Shares never exceed `d`.
     if (absorbedOnly && remaining > 0) {
       let rounds = Infinity;
       for (let r = 0; r < n; r++) {
-        const k = Math.floor(pre[active[r]!]! / share[r]!);
+        const j = active[r]!;
+        const shareOf = exact ? Math.ceil((d * weight[j]!) / roundWeightSum) : share[r]!;
+        const k = Math.floor(pre[j]! / shareOf);
         if (k < rounds) rounds = k;
       }
-      if (rounds > 0) for (let r = 0; r < n; r++) pre[active[r]!] = pre[active[r]!]! - rounds * share[r]!;
+      if (rounds > 0) {
+        for (let r = 0; r < n; r++) {
+          const j = active[r]!;
+          const shareOf = exact ? Math.ceil((d * weight[j]!) / roundWeightSum) : share[r]!;
+          pre[j] = pre[j]! - rounds * shareOf;
+        }
+      }
     }
   }
   return remaining;
 }
 
+/** Writes `plan` and `overflow` once each, in the order of `availableClusters`. */
 function buildResult(s: Scratch, available: readonly string[], rebalance: boolean, remaining: number): ReplicaPlan {
-  const { slotOf: rankOf, plan: planned, ovf } = s;
-  const plan: Record<string, number> = {};
-  const overflow: Record<string, number> = {};
+  const { slotOf, plan: planned, ovf } = s;
+  const plan = newRecord(available.length);
+  const overflow = newRecord(s.overflowing);
   for (let i = 0; i < available.length; i++) {
-    const j = rankOf[i]!;
+    const j = slotOf[i]!;
     if (j === -2) continue;
     const name = available[i]!;
-    setEntry(plan, name, j < 0 ? 0 : planned[j]!);
-    if (j < 0) continue;
+    if (j < 0) {
+      setEntry(plan, name, 0);
+      continue;
+    }
+    setEntry(plan, name, planned[j]!);
     let over = ovf[j]!;
     if (over === 0) continue;
     // Without rebalancing, overflow only counts replicas that found no place anywhere.
@@ -613,6 +624,17 @@ function buildResult(s: Scratch, available: readonly string[], rebalance: boolea
   return { plan, overflow };
 }
 
+/**
+ * An empty plain object for up to `size` entries. A large one is made a hash table from the start: a `{}`
+ * given the same keys in the same order as an object V8 kept in fast mode before (an RSP decoded by
+ * `JSON.parse`, say) follows that object's hidden-class transitions and stays in fast mode for up to about
+ * 1,000 properties, copying its property array as it grows: 4-7× slower for 1,000 clusters.
+ */
+function newRecord(size: number): Record<string, number> {
+  if (size <= DICTIONARY_RECORD_MIN) return {};
+  return Object.setPrototypeOf(Object.create(null), Object.prototype) as Record<string, number>;
+}
+
 /** `record[name] = value`, also for a cluster named `__proto__`. */
 function setEntry(record: Record<string, number>, name: string, value: number): void {
   if (name === '__proto__') Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
@@ -620,92 +642,83 @@ function setEntry(record: Record<string, number>, name: string, value: number): 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Scratch memory, reused between calls so that a plan allocates little besides its result.
+// Scratch memory, reused between calls so that a plan allocates little besides its result. Counts are
+// int32 (clamped to UNBOUNDED), weights doubles: 68 bytes a cluster.
 
 class Scratch {
   readonly capacity: number;
-  /** Input position → slot (then → rank, once ordered); -1 without preferences, -2 for a repeated name. */
+  /** Input position → slot; -1 without preferences, -2 for a repeated name. */
   readonly slotOf: Int32Array;
   /** Slot → input position. */
   readonly inputOf: Int32Array;
-  /** Rank → slot. */
+  /** Planning order: rank → slot. */
   readonly order: Int32Array;
-  readonly tmp: Int32Array;
-  readonly keysA: Int32Array;
-  readonly keysB: Int32Array;
-  /** Ranks still taking part in the weighted rounds. */
+  /** Slots still taking part in the weighted rounds, in planning order. */
   readonly active: Int32Array;
-  readonly counts: Int32Array;
+  /** Sort keys (orderPreferences), as 64-bit integers and as their 32-bit halves. */
+  readonly keys64: BigUint64Array;
+  readonly keys32: Uint32Array;
+  /** fnv1SuffixTable32's table for the key. */
+  readonly keyTable: Int32Array;
+  /** The key's UTF-8 bytes (grown for long keys). */
+  keyBytes = new Uint8Array(256);
+  /** The largest weight of the current plan's slots. */
+  maxWeight = 0;
+  /** How many clusters of the current plan overflowed their capacity. */
+  overflowing = 0;
   // By slot (input order of the clusters with preferences).
   /** FNV-1 hashes as int32 bit patterns (compare with `>>> 0`). */
   readonly hash: Int32Array;
   readonly weight: Float64Array;
-  readonly minR: Float64Array;
-  /** Infinity when unbounded. */
-  readonly maxR: Float64Array;
-  /** Infinity when unknown. */
-  readonly cap: Float64Array;
+  readonly minR: Int32Array;
+  /** UNBOUNDED when unset. */
+  readonly maxR: Int32Array;
+  /** UNBOUNDED when unknown. */
+  readonly cap: Int32Array;
   /** Running replicas, -1 when unknown. */
-  readonly cur: Float64Array;
-  // By rank (planning order).
-  readonly rWeight: Float64Array;
-  readonly rMin: Float64Array;
-  readonly rMax: Float64Array;
-  readonly rCap: Float64Array;
-  readonly rCur: Float64Array;
-  readonly plan: Float64Array;
-  readonly pre: Float64Array;
-  readonly ovf: Float64Array;
-  /** The current round's share, by position in `active`. */
-  readonly share: Float64Array;
+  readonly cur: Int32Array;
+  readonly plan: Int32Array;
+  readonly pre: Int32Array;
+  readonly ovf: Int32Array;
+  /** The current round's share, by position in `active` (only when shares are computed with BigInt). */
+  readonly share: Int32Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    const floatArrays = 14;
-    const intArrays = 8;
-    const countsLength = Math.max(RADIX_SIZE, COUNTING_SORT_MAX_WEIGHT + 1);
-    const buffer = new ArrayBuffer(capacity * (floatArrays * 8 + intArrays * 4) + countsLength * 4);
+    const intArrays = 13;
+    const buffer = new ArrayBuffer(capacity * (8 + 8 + intArrays * 4) + 256 * 4);
     let offset = 0;
-    const floats = (): Float64Array => {
-      const a = new Float64Array(buffer, offset, capacity);
-      offset += capacity * 8;
-      return a;
-    };
-    const ints = (length: number): Int32Array => {
+    this.keys64 = new BigUint64Array(buffer, offset, capacity);
+    this.keys32 = new Uint32Array(buffer, offset, 2 * capacity);
+    offset += capacity * 8;
+    this.weight = new Float64Array(buffer, offset, capacity);
+    offset += capacity * 8;
+    const ints = (length = capacity): Int32Array => {
       const a = new Int32Array(buffer, offset, length);
       offset += length * 4;
       return a;
     };
-    this.weight = floats();
-    this.minR = floats();
-    this.maxR = floats();
-    this.cap = floats();
-    this.cur = floats();
-    this.rWeight = floats();
-    this.rMin = floats();
-    this.rMax = floats();
-    this.rCap = floats();
-    this.rCur = floats();
-    this.plan = floats();
-    this.pre = floats();
-    this.ovf = floats();
-    this.share = floats();
-    this.slotOf = ints(capacity);
-    this.inputOf = ints(capacity);
-    this.order = ints(capacity);
-    this.tmp = ints(capacity);
-    this.keysA = ints(capacity);
-    this.keysB = ints(capacity);
-    this.active = ints(capacity);
-    this.hash = ints(capacity);
-    this.counts = ints(countsLength);
+    this.slotOf = ints();
+    this.inputOf = ints();
+    this.order = ints();
+    this.active = ints();
+    this.hash = ints();
+    this.minR = ints();
+    this.maxR = ints();
+    this.cap = ints();
+    this.cur = ints();
+    this.plan = ints();
+    this.pre = ints();
+    this.ovf = ints();
+    this.share = ints();
+    this.keyTable = ints(256);
   }
 }
 
 let cached: Scratch | undefined;
 let cachedInUse = false;
 
-/** Scratch for more clusters than this (about 9 MiB) is not kept after the plan. */
+/** Scratch for more clusters than this (about 4.3 MiB) is not kept after the plan. */
 const MAX_CACHED_CAPACITY = 1 << 16;
 
 function acquireScratch(n: number): Scratch {

@@ -104,12 +104,14 @@ function summaryRows(r: Results): string[][] {
   }
   if (r.planner) {
     for (const p of r.planner.results) {
+      const floor = p.recordFloor ? `; reading the inputs and writing the plan alone: ${fmt(p.recordFloor.bestBatchMicros, 1)} µs (best batch)` : '';
+      const atTarget = p.clusters === 5000;
       rows.push([
         `Planner: ${int(p.clusters)} clusters`,
-        `${int(p.planner.plansPerSecond)} plans/s (${fmt(p.planner.meanMicros, 1)} µs/plan)`,
+        `${int(p.planner.plansPerSecond)} plans/s (${fmt(p.planner.meanMicros, 1)} µs/plan${floor})`,
         `${fmt(p.speedup, 1)}× the reference planner`,
-        '–',
-        '–',
+        atTarget ? 'well under 1 ms/plan' : '–',
+        atTarget ? met(p.planner.meanMicros < 500) : '–',
       ]);
     }
   }
@@ -356,10 +358,18 @@ ${throughputSection([t])}
 
 From \`bench/results/planner.json\`, written by \`npx tsx hack/bench-planner.ts\` (${p.date.slice(0, 16).replace('T', ' ')} UTC,
 ${p.machine.cpu}, ${p.machine.cores} cores, Node ${p.node}${p.machine.loadAverage ? `, load ${p.machine.loadAverage.join(' ')}` : ''}): \`planReplicas\` against the literal
-reference planner of the unit tests, on the same inputs, in the same run.
+reference planner of the unit tests, on the same inputs, in the same run. The *record floor* is measured in the
+same run too: only reading the three input records (\`clusters\`, \`currentReplicas\`, \`estimatedCapacity\`) for
+every available cluster and writing the \`plan\` record, with no planning at all — what any implementation of this
+API shape (plain objects keyed by cluster name) must spend. At 5,000 clusters that floor alone is over a
+millisecond on this machine (V8 keeps objects this large as hash tables: \`Object.keys\` sorts them, every lookup
+is a hash probe, and a 5,000-key result is rehashed as it grows), so "well under a millisecond per plan" is out
+of reach for this signature here; a whole plan takes ${fmt(Math.min(...p.results.filter((x) => x.overFloor).map((x) => x.overFloor!)), 2)}× to ${fmt(Math.max(...p.results.filter((x) => x.overFloor).map((x) => x.overFloor!)), 2)}× the floor (median batches).
 
-${table(['clusters', 'total replicas', 'plans/s', 'µs/plan (best batch)', 'reference plans/s', 'speedup'], p.results.map((x) => [
+${table(['clusters', 'total replicas', 'plans/s', 'µs/plan (best batch)', 'planner alone µs/plan (best)', 'record floor µs (best)', 'reference plans/s', 'speedup'], p.results.map((x) => [
       int(x.clusters), int(x.totalReplicas), int(x.planner.plansPerSecond), `${fmt(x.planner.meanMicros, 1)} (${fmt(x.planner.bestBatchMicros, 1)})`,
+      x.plannerAlone ? `${fmt(x.plannerAlone.medianBatchMicros, 1)} (${fmt(x.plannerAlone.bestBatchMicros, 1)})` : '–',
+      x.recordFloor ? `${fmt(x.recordFloor.medianBatchMicros, 1)} (${fmt(x.recordFloor.bestBatchMicros, 1)})` : '–',
       int(x.reference.plansPerSecond), `${fmt(x.speedup, 1)}×`,
     ]))}
 `);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1Hash32, fnv1Update32 } from '../../../src/scheduling/fnv.js';
+import { fnv1Hash32, fnv1SuffixTable32, fnv1Update32 } from '../../../src/scheduling/fnv.js';
 import { planReplicas, PlannerInputError, type PlanReplicasInput } from '../../../src/scheduling/planner.js';
 import { referenceFnv1, referencePlanReplicas } from './reference-planner.js';
 
@@ -31,6 +31,24 @@ describe('fnv1Hash32', () => {
     'hashes the UTF-8 bytes of %j',
     (text) => {
       expect(fnv1Hash32(text)).toBe(referenceFnv1(text));
+    },
+  );
+});
+
+describe('fnv1SuffixTable32', () => {
+  // A key continues every cluster's hash: the table must agree with hashing the key's bytes one by one.
+  it.each(['', 'a', 'default/web-frontend', 'x'.repeat(300), 'ns/日本', 'prod/rocket-🚀', 'lone-\ud800', 'é/\u07ff\u0800\uffff'])(
+    'continues any hash over %j as fnv1Update32 does',
+    (text) => {
+      const table = new Int32Array(256);
+      const step = fnv1SuffixTable32(text, table);
+      const rand = prng(text.length + 1);
+      const starts = [0, 1, 255, 256, 0x811c9dc5, 0xffffffff, 0x80000000, ...Array.from({ length: 2000 }, () => Math.floor(rand() * 2 ** 32))];
+      for (const h of starts) {
+        const viaTable = (table[h & 0xff]! + Math.imul(h >>> 8, step)) >>> 0;
+        if (viaTable !== fnv1Update32(h, text)) expect({ h, viaTable }).toEqual({ h, viaTable: fnv1Update32(h, text) });
+      }
+      expect((table[0x9dc5 & 0xff]! + Math.imul(0x811c9dc5 >>> 8, step)) >>> 0).toBe(referenceFnv1(text));
     },
   );
 });
@@ -384,6 +402,26 @@ describe('planReplicas: behaviour', () => {
       expect(plan['x']).toBe(1);
     });
 
+    it('returns large plans as plain objects too, __proto__ included', () => {
+      const names = ['__proto__', 'toString', ...Array.from({ length: 98 }, (_, i) => `member-${i}`), '7'];
+      const input: PlanReplicasInput = {
+        totalReplicas: 1000,
+        clusters: JSON.parse('{"*": {"weight": 1}, "__proto__": {"weight": 5}}') as Prefs,
+        availableClusters: names,
+        estimatedCapacity: Object.fromEntries(names.map((n) => [n, 3])),
+        rebalance: true,
+      };
+      const { plan, overflow } = planReplicas(input);
+      for (const record of [plan, overflow]) {
+        expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+        expect(Object.keys(record)).toEqual(['7', ...names.slice(0, -1)]);
+        expect(Object.hasOwn(record, '__proto__')).toBe(true);
+        expect(JSON.parse(JSON.stringify(record))).toEqual(record);
+      }
+      expect(plan['__proto__']).toBe(3);
+      expect(sorted({ plan, overflow })).toEqual(sorted(referencePlanReplicas(input)));
+    });
+
     it('reads only own entries of the records, not inherited ones', () => {
       const inherited = <T>(entries: Record<string, T>): Record<string, T> => Object.create(entries) as Record<string, T>;
       const { plan, overflow } = planReplicas({
@@ -601,6 +639,79 @@ describe('planReplicas: equivalence on large fleets', () => {
     }
     const input: PlanReplicasInput = { totalReplicas: 10 * size, rebalance, clusters, availableClusters: names, currentReplicas, estimatedCapacity, key: `ns/app-${seed}` };
     expect(sorted(planReplicas(input))).toEqual(sorted(referencePlanReplicas(input)));
+  });
+});
+
+describe('planReplicas: equivalence on unusual large fleets', () => {
+  // Mostly large enough for the planner's table-driven key hashing and native ordering, with what those
+  // must survive.
+  const fleet = (size: number, name: (i: number) => string, seed: number, extra: Partial<PlanReplicasInput> = {}): PlanReplicasInput => {
+    const rand = prng(seed);
+    const int = (n: number): number => Math.floor(rand() * n);
+    const names = Array.from({ length: size }, (_, i) => name(i));
+    const clusters: Prefs = { '*': { weight: 2 } };
+    const currentReplicas: Counts = {};
+    const estimatedCapacity: Counts = {};
+    for (const n of names) {
+      if (rand() < 0.5) clusters[n] = { weight: int(4), ...(rand() < 0.2 ? { minReplicas: int(3) } : {}), ...(rand() < 0.2 ? { maxReplicas: 3 + int(9) } : {}) };
+      if (rand() < 0.7) currentReplicas[n] = int(12);
+      if (rand() < 0.1) estimatedCapacity[n] = int(8);
+    }
+    return { totalReplicas: 5 * size, clusters, availableClusters: names, currentReplicas, estimatedCapacity, key: 'ns/app', ...extra };
+  };
+  const agree = (input: PlanReplicasInput): void => {
+    const fast = planReplicas(input);
+    expect(sorted(fast)).toEqual(sorted(referencePlanReplicas(input)));
+    expect(Object.keys(fast.plan)).toEqual([...new Set(input.availableClusters)]);
+  };
+
+  it.each([
+    ['non-ASCII names', (i: number) => (i % 3 === 0 ? `集群-${i}` : i % 3 === 1 ? `straße-${i}` : `rocket-🚀-${i}`), ''],
+    ['non-ASCII names and key', (i: number) => `é${i}`, 'produção/ウェブ'],
+    ['a lone surrogate in names', (i: number) => `lone-\ud800-${i}`, 'ns/x'],
+    ['names sharing long prefixes', (i: number) => `${'cluster-'.repeat(20)}${i}`, 'default/web-frontend'],
+    ['integer-like names', (i: number) => String(i), 'ns/app'],
+  ])('agrees with the reference with %s', (_name, name, key) => {
+    for (const [size, seed] of [
+      [20, 20],
+      [300, 21],
+      [1200, 22],
+    ] as const) {
+      agree(fleet(size, name, seed, { key }));
+      agree(fleet(size, name, seed + 100, { key, rebalance: true }));
+    }
+  });
+
+  it('agrees with the reference when names repeat and hashes collide among many clusters', () => {
+    const input = fleet(400, (i) => `member-${i}`, 31);
+    input.availableClusters = [...input.availableClusters, 'clafcpaf', 'clujslqz', 'member-7', 'clafcpaf', 'member-399', 'member-0'];
+    agree(input);
+    agree({ ...input, key: '' });
+  });
+
+  it('agrees with the reference when counts exceed int32 and weights exceed the native ordering', () => {
+    const input = fleet(500, (i) => `big-${i}`, 41);
+    input.clusters['big-1'] = { weight: 1, minReplicas: 2 ** 40, maxReplicas: 2 ** 45 };
+    input.clusters['big-2'] = { weight: 3, maxReplicas: Number.MAX_SAFE_INTEGER };
+    input.currentReplicas!['big-3'] = 2 ** 50;
+    input.estimatedCapacity!['big-4'] = 2 ** 33;
+    agree(input);
+    agree({ ...input, totalReplicas: 2 ** 31 - 1 });
+    // Weights above what the native ordering keys hold: ordered by comparison instead.
+    input.clusters['big-5'] = { weight: 1_000_000 };
+    agree(input);
+    agree({ ...input, rebalance: true });
+  });
+
+  it('keeps agreeing while its cache of name hashes fills up and is cleared', () => {
+    // 3 × 22,000 distinct names: more than the planner keeps (65,536), so its cache is cleared on the way.
+    const fleets = [0, 1, 2].map((f) => fleet(22_000, (i) => `fleet-${f}-member-${i}`, 60 + f, { key: `ns/app-${f}` }));
+    for (const input of [...fleets, fleets[0]!]) agree(input);
+  });
+
+  it('plans the same names under different keys independently', () => {
+    const input = fleet(600, (i) => `member-${i}`, 51);
+    for (const key of ['a/b', 'default/web', '', 'a/b', 'ns/日本']) agree({ ...input, key });
   });
 });
 
