@@ -440,10 +440,10 @@ export class SyncController {
               return;
             }
             if (label === undefined) events.record(fed, 'Normal', 'AdoptInCluster', `Adopting ${what}`);
-            await this.takeApplyOwnership(client, existing);
           }
+          const intermediate = existing ? await this.takeApplyOwnership(client, existing) : undefined;
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
-          this.record(cluster.name).set(targetKey, recordOf(action.hash, written, existing ?? cached));
+          this.record(cluster.name).set(targetKey, recordOf(action.hash, written, existing ?? cached, intermediate));
           this.refusals.get(cluster.name)?.delete(targetKey);
           observe('success');
           if (!existing) events.record(fed, 'Normal', 'CreateInCluster', `Created ${what}`);
@@ -451,9 +451,9 @@ export class SyncController {
           return;
         }
         case 'update': {
-          if (cached) await this.takeApplyOwnership(client, cached);
+          const intermediate = cached ? await this.takeApplyOwnership(client, cached) : undefined;
           const written = await client.apply(type.target, action.desired, FIELD_MANAGER);
-          this.record(cluster.name).set(targetKey, recordOf(action.hash, written, cached));
+          this.record(cluster.name).set(targetKey, recordOf(action.hash, written, cached, intermediate));
           this.refusals.get(cluster.name)?.delete(targetKey);
           observe('success');
           if (action.drift) {
@@ -506,19 +506,23 @@ export class SyncController {
     }
   }
 
-  /** Turns the field ownership our POST recorded into apply ownership (see field-ownership.ts), once. */
-  private async takeApplyOwnership(client: RestClient, object: KubeObject, retried = false): Promise<void> {
+  /**
+   * Turns the field ownership our POST recorded into apply ownership (see field-ownership.ts), once. Returns
+   * the resourceVersion that write made, if it wrote: a cache showing it has not seen the apply yet.
+   */
+  private async takeApplyOwnership(client: RestClient, object: KubeObject, retried = false): Promise<string | undefined> {
     const managedFields = applyOwnershipFor(object, FIELD_MANAGER);
-    if (!managedFields) return;
+    if (!managedFields) return undefined;
     const { name = '', namespace, resourceVersion } = object.metadata ?? {};
     try {
       // resourceVersion makes it conditional: ownership read from a stale copy must not be written back.
-      await client.mergePatch(this.options.type.target, name, namespace, { metadata: { resourceVersion, managedFields } }, { fieldManager: FIELD_MANAGER });
+      const written = await client.mergePatch(this.options.type.target, name, namespace, { metadata: { resourceVersion, managedFields } }, { fieldManager: FIELD_MANAGER });
+      return written.metadata?.resourceVersion;
     } catch (err) {
       if (!isConflict(err) || retried) throw err;
       // The cache was behind (our own create's watch event not in yet): once more from the live object.
       const live = await this.getUncached(client, objectKey(object));
-      if (live) await this.takeApplyOwnership(client, live, true);
+      return live ? this.takeApplyOwnership(client, live, true) : undefined;
     }
   }
 

@@ -20,6 +20,11 @@ export interface WriteRecord {
   resourceVersion: string;
   /** resourceVersion the cache held when we wrote (undefined after a create): a cache still showing it lags behind. */
   previousResourceVersion: string | undefined;
+  /**
+   * Versions our own writes made on the way to this one (the field-ownership patch before an apply): a cache
+   * showing one of them lags behind too.
+   */
+  intermediateResourceVersions?: string[];
 }
 
 export type ClusterAction =
@@ -78,6 +83,7 @@ export function planClusterAction(input: ClusterPlanInput): ClusterAction {
     if (record.previousResourceVersion !== undefined && record.previousResourceVersion === rv) {
       return { kind: 'none', status: PropagationStatus.Ok };
     }
+    if (rv !== undefined && record.intermediateResourceVersions?.includes(rv)) return { kind: 'none', status: PropagationStatus.Ok };
   }
   if (cached.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] !== hash) {
     return { kind: 'update', desired, hash, drift: undefined };
@@ -95,10 +101,12 @@ export function withHash(object: Record<string, unknown>, hash: string): KubeObj
 }
 
 /** The record that a write producing `written` from a cache that held `before` leaves behind. */
-export function recordOf(hash: string, written: KubeObject, before: KubeObject | undefined): WriteRecord {
-  return {
+export function recordOf(hash: string, written: KubeObject, before: KubeObject | undefined, intermediate?: string): WriteRecord {
+  const record: WriteRecord = {
     hash,
     resourceVersion: written.metadata?.resourceVersion ?? '',
     previousResourceVersion: before?.metadata?.resourceVersion,
   };
+  if (intermediate !== undefined) record.intermediateResourceVersions = [intermediate];
+  return record;
 }

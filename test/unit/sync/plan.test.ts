@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { PropagationStatus } from '../../../src/api/constants.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import { planClusterAction, PROPAGATED_HASH_ANNOTATION, recordOf, withHash, type ClusterPlanInput } from '../../../src/sync/plan.js';
+
+const rendered = { ok: true as const, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { mode: 'safe' } } };
+const hash = 'h1';
+const desired = withHash(rendered.object, hash);
+const member = (rv: string, data: Record<string, string>, annotationHash = hash): KubeObject => ({
+  ...desired,
+  metadata: { ...desired.metadata, resourceVersion: rv, annotations: { [PROPAGATED_HASH_ANNOTATION]: annotationHash } },
+  data,
+});
+const input = (over: Partial<ClusterPlanInput>): ClusterPlanInput => ({
+  ready: true,
+  selected: true,
+  rendered: rendered as ClusterPlanInput['rendered'],
+  hash,
+  cached: undefined,
+  record: undefined,
+  isHostNamespace: false,
+  ...over,
+});
+
+describe('planClusterAction', () => {
+  it('creates what the cache does not hold, unless our own create has not reached it yet', () => {
+    expect(planClusterAction(input({})).kind).toBe('create');
+    const created = recordOf(hash, member('5', { mode: 'safe' }), undefined);
+    expect(planClusterAction(input({ record: created }))).toEqual({ kind: 'none', status: PropagationStatus.Ok });
+    // The template changed since: create (AlreadyExists then tells it is there).
+    expect(planClusterAction(input({ record: recordOf('h0', member('5', { mode: 'safe' }), undefined) })).kind).toBe('create');
+  });
+
+  it('writes nothing when the cache shows our last write, or a version from before it', () => {
+    const drifted = member('7', { mode: 'yolo' });
+    const record = recordOf(hash, member('9', { mode: 'safe' }), drifted, '8');
+    expect(planClusterAction(input({ cached: member('9', { mode: 'safe' }), record }))).toEqual({ kind: 'none', status: PropagationStatus.Ok });
+    // Still the drifted version we reverted: the revert's watch event is on its way.
+    expect(planClusterAction(input({ cached: drifted, record })).kind).toBe('none');
+    // The version our field-ownership patch made before the apply: still drifted, but ours is on its way too.
+    expect(planClusterAction(input({ cached: member('8', { mode: 'yolo' }), record })).kind).toBe('none');
+    // Without that knowledge the same version would be reverted a second time.
+    expect(planClusterAction(input({ cached: member('8', { mode: 'yolo' }), record: recordOf(hash, member('9', { mode: 'safe' }), drifted) }))).toMatchObject({
+      kind: 'update',
+      drift: ['/data/mode'],
+    });
+  });
+
+  it('updates on a changed template and reverts drift it has not written itself', () => {
+    expect(planClusterAction(input({ cached: member('3', { mode: 'safe' }, 'old') }))).toMatchObject({ kind: 'update', drift: undefined });
+    expect(planClusterAction(input({ cached: member('4', { mode: 'yolo' }) }))).toMatchObject({ kind: 'update', drift: ['/data/mode'] });
+    expect(planClusterAction(input({ cached: member('4', { mode: 'safe' }) }))).toEqual({ kind: 'none', status: PropagationStatus.Ok });
+  });
+
+  it('deletes from clusters no longer selected, and only unlabels the host namespace', () => {
+    expect(planClusterAction(input({ selected: false, cached: member('4', { mode: 'safe' }) })).kind).toBe('delete');
+    expect(planClusterAction(input({ selected: false, cached: member('4', { mode: 'safe' }), isHostNamespace: true })).kind).toBe('unlabel');
+    expect(planClusterAction(input({ selected: false }))).toEqual({ kind: 'none', status: PropagationStatus.Ok });
+    expect(planClusterAction(input({ ready: false }))).toEqual({ kind: 'none', status: PropagationStatus.ClusterNotReady });
+  });
+});
