@@ -3,7 +3,7 @@ import { PropagationStatus } from '../../../src/api/constants.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { planClusterAction, PROPAGATED_HASH_ANNOTATION, recordOf, withHash, type ClusterPlanInput } from '../../../src/sync/plan.js';
 
-const rendered = { ok: true as const, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { mode: 'safe' } } };
+const rendered = { ok: true as const, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { mode: 'safe' } }, warnings: [] };
 const hash = 'h1';
 const desired = withHash(rendered.object, hash);
 const member = (rv: string, data: Record<string, string>, annotationHash = hash): KubeObject => ({
@@ -14,7 +14,7 @@ const member = (rv: string, data: Record<string, string>, annotationHash = hash)
 const input = (over: Partial<ClusterPlanInput>): ClusterPlanInput => ({
   ready: true,
   selected: true,
-  rendered: rendered as ClusterPlanInput['rendered'],
+  rendered,
   hash,
   cached: undefined,
   record: undefined,
