@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { CORE_API_VERSION, CORE_GROUP, CORE_VERSION, KUBEFED_CONFIG_KIND, KUBEFED_CONFIG_NAME, KUBEFED_CONFIG_PLURAL } from '../../src/api/index.js';
 import { canonicalJson } from '../../src/sync/render.js';
+import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { Logger } from '../../src/util/log.js';
 import { repoRoot } from './binaries.js';
 import { ControlPlane, processRuns } from './control-plane.js';
@@ -21,6 +22,7 @@ import {
   kubeConfigFromFile,
   KUBEFED_NS,
   sleep,
+  startManager,
   waitUntil,
 } from './federation.js';
 import { harnessLogger } from './log-capture.js';
@@ -134,6 +136,18 @@ export async function waitForControllers(proc: RunningProcess, timeoutMs = 30_00
 }
 
 /** A namespace in the host federated to both members (a FederatedNamespace placed on both). */
+/**
+ * A controller-manager in this process on an own federation, once both members are ready and the configmaps
+ * sync controller runs, with `ns` federated to both members: the starting point of the fault tests.
+ */
+export async function startFaultManager(fed: OwnFederation, ns: string, options: { log?: Logger } = {}): Promise<ControllerManager> {
+  const manager = await startManager(fed.host, options);
+  await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
+  await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);
+  await federateNamespace(fed.host, ns);
+  return manager;
+}
+
 export async function federateNamespace(host: KubeConfig, ns: string, clusters = ['member1', 'member2']): Promise<void> {
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(host, 'federatednamespaces', {

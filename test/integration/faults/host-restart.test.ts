@@ -20,16 +20,16 @@ import {
   configMapsIn,
   configMapState,
   createOnce,
-  federateNamespace,
   inParallel,
   listFed,
   propagationSummary,
   retrying,
   sortedRecord,
+  startFaultManager,
   startOwnFederation,
   type OwnFederation,
 } from '../../harness/faults.js';
-import { sleep, startManager, waitUntil } from '../../harness/federation.js';
+import { sleep, waitUntil } from '../../harness/federation.js';
 
 const ns = 'hostrestart';
 const INITIAL = Array.from({ length: 40 }, (_, i) => `init-${String(i).padStart(2, '0')}`);
@@ -102,10 +102,7 @@ async function apply(change: Change): Promise<void> {
 beforeAll(async () => {
   fed = await startOwnFederation();
   ({ host, member1, member2 } = fed);
-  manager = await startManager(host, { log: logs.log });
-  await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
-  await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);
-  await federateNamespace(host, ns);
+  manager = await startFaultManager(fed, ns, { log: logs.log });
 }, 120_000);
 
 afterAll(async () => {

@@ -20,15 +20,15 @@ import { createFed, patchFed, type Obj } from '../../harness/fed-objects.js';
 import {
   configMapsIn,
   configMapState,
-  federateNamespace,
   inParallel,
   killApiServer,
   propagationSummary,
   sortedRecord,
+  startFaultManager,
   startOwnFederation,
   type OwnFederation,
 } from '../../harness/faults.js';
-import { sleep, startManager, waitUntil } from '../../harness/federation.js';
+import { sleep, waitUntil } from '../../harness/federation.js';
 
 const ns = 'kill';
 const BASE = Array.from({ length: 20 }, (_, i) => `base-${String(i).padStart(2, '0')}`);
@@ -58,10 +58,7 @@ const uids = async (kc: KubeConfig): Promise<Map<string, string>> => new Map([..
 beforeAll(async () => {
   fed = await startOwnFederation();
   ({ host, member1, member2 } = fed);
-  manager = await startManager(host);
-  await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
-  await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);
-  await federateNamespace(host, ns);
+  manager = await startFaultManager(fed, ns);
 }, 120_000);
 
 afterAll(async () => {
