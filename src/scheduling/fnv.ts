@@ -57,36 +57,47 @@ export function fnv1Update32(hash: number, text: string, start = 0): number {
  * `f(h) = f(h mod 2^8) + (h − h mod 2^8) × prime^k (mod 2^32)`; `step` is `2^8 × prime^k`.
  */
 export function fnv1SuffixTable32(text: string, table: Int32Array): number {
-  const imul = Math.imul;
-  const n = text.length;
-  let ascii = true;
-  for (let i = 0; i < n && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
-  if (!ascii) {
-    for (let b = 0; b < 256; b++) table[b] = fnv1Update32(b, text);
-    return (fnv1Update32(256, text) - fnv1Update32(0, text)) | 0;
-  }
-  // Four starting values at a time, kept in registers: independent chains the CPU overlaps.
-  for (let b = 0; b < 256; b += 4) {
-    let h0 = b;
-    let h1 = b + 1;
-    let h2 = b + 2;
-    let h3 = b + 3;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      h0 = imul(h0, FNV1_32_PRIME) ^ c;
-      h1 = imul(h1, FNV1_32_PRIME) ^ c;
-      h2 = imul(h2, FNV1_32_PRIME) ^ c;
-      h3 = imul(h3, FNV1_32_PRIME) ^ c;
-    }
-    table[b] = h0;
-    table[b + 1] = h1;
-    table[b + 2] = h2;
-    table[b + 3] = h3;
-  }
+  const bytes = utf8.encode(text);
+  for (let b = 0; b < 256; b++) table[b] = b;
+  fnv1UpdateEach32(table, 256, bytes, bytes.length);
   let power = 1;
-  for (let i = 0; i < n; i++) power = imul(power, FNV1_32_PRIME);
-  return imul(power, 256);
+  for (let i = 0; i < bytes.length; i++) power = Math.imul(power, FNV1_32_PRIME);
+  return Math.imul(power, 256);
 }
+
+/**
+ * Continues the FNV-1 32-bit hashes `hashes[0..count)` in place over `bytes[0..length)`. One chain is a string
+ * of dependent multiplications, so four are advanced side by side, kept in registers, for the CPU to overlap.
+ */
+export function fnv1UpdateEach32(hashes: Int32Array, count: number, bytes: Uint8Array, length: number): void {
+  const imul = Math.imul;
+  const prime = FNV1_32_PRIME;
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    let h0 = hashes[j]!;
+    let h1 = hashes[j + 1]!;
+    let h2 = hashes[j + 2]!;
+    let h3 = hashes[j + 3]!;
+    for (let b = 0; b < length; b++) {
+      const byte = bytes[b]!;
+      h0 = imul(h0, prime) ^ byte;
+      h1 = imul(h1, prime) ^ byte;
+      h2 = imul(h2, prime) ^ byte;
+      h3 = imul(h3, prime) ^ byte;
+    }
+    hashes[j] = h0;
+    hashes[j + 1] = h1;
+    hashes[j + 2] = h2;
+    hashes[j + 3] = h3;
+  }
+  for (; j < count; j++) {
+    let h = hashes[j]!;
+    for (let b = 0; b < length; b++) h = imul(h, prime) ^ bytes[b]!;
+    hashes[j] = h;
+  }
+}
+
+const utf8 = new TextEncoder();
 
 /** FNV-1 32-bit hash of the UTF-8 bytes of the concatenation of `parts` (Go: `fnv.New32()`, `Write` each, `Sum32`). */
 export function fnv1Hash32(...parts: string[]): number {

@@ -1,7 +1,7 @@
 // The replica planner: how many of a ReplicaSchedulingPreference's replicas each available cluster gets.
 // A pure function whose results are those of KubeFed's planner (same order, rounding and tie-breaks),
 // computed over typed arrays with a native sort (hack/bench-planner.ts measures it).
-import { FNV1_32_OFFSET_BASIS, FNV1_32_PRIME, fnv1SuffixTable32, fnv1Update32 } from './fnv.js';
+import { FNV1_32_OFFSET_BASIS, fnv1SuffixTable32, fnv1Update32, fnv1UpdateEach32 } from './fnv.js';
 
 /** One entry of an RSP's `spec.clusters`; every field is a non-negative integer. */
 export interface ClusterReplicaPreferences {
@@ -305,7 +305,6 @@ function nameHash(name: string): number {
  */
 function hashPreferences(s: Scratch, m: number, available: readonly string[], key: string): void {
   const { hash, inputOf, keyTable: table } = s;
-  const prime = FNV1_32_PRIME;
   const imul = Math.imul;
   let step = 256;
   if (m >= KEY_TABLE_MIN) step = fnv1SuffixTable32(key, table);
@@ -318,33 +317,9 @@ function hashPreferences(s: Scratch, m: number, available: readonly string[], ke
   }
   if (m >= KEY_TABLE_MIN || key.length === 0) return;
 
-  // Few clusters: the table was the identity. Append the key's bytes; one FNV-1 chain is a string of
-  // dependent multiplications, so four are advanced side by side for the CPU to overlap.
-  const k = encodeKey(s, key);
-  const bytes = s.keyBytes;
-  let j = 0;
-  for (; j + 4 <= m; j += 4) {
-    let h0 = hash[j]!;
-    let h1 = hash[j + 1]!;
-    let h2 = hash[j + 2]!;
-    let h3 = hash[j + 3]!;
-    for (let b = 0; b < k; b++) {
-      const byte = bytes[b]!;
-      h0 = imul(h0, prime) ^ byte;
-      h1 = imul(h1, prime) ^ byte;
-      h2 = imul(h2, prime) ^ byte;
-      h3 = imul(h3, prime) ^ byte;
-    }
-    hash[j] = h0;
-    hash[j + 1] = h1;
-    hash[j + 2] = h2;
-    hash[j + 3] = h3;
-  }
-  for (; j < m; j++) {
-    let h = hash[j]!;
-    for (let b = 0; b < k; b++) h = imul(h, prime) ^ bytes[b]!;
-    hash[j] = h;
-  }
+  // Few clusters: the table was the identity. Append the key's bytes (encodeKey may grow s.keyBytes).
+  const length = encodeKey(s, key);
+  fnv1UpdateEach32(hash, m, s.keyBytes, length);
 }
 
 /** Puts the UTF-8 bytes of `key` in `s.keyBytes` and returns how many there are. */
