@@ -5,7 +5,7 @@
 // Usage: npx tsx hack/bench.ts [--quick] [--only throughput,latency,idle,memory,scale,planner]
 //                              [--out DIR] [--report-only] [--cpu-prof]
 //   --quick        small sizes (~3-4 minutes), results to bench/tmp/quick, BENCHMARKS.md untouched
-//   --only         run these benchmarks only (throughput,hostcost,latency,idle,memory,scale,planner) (BENCHMARKS.md is regenerated from every result file present)
+//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
@@ -15,6 +15,7 @@ import { resolveBinDir } from '../test/harness/binaries.js';
 import { buildDist, BENCH_TMP } from '../test/bench/child-manager.js';
 import { BenchFederation } from '../test/bench/federation.js';
 import { runHostCost } from '../test/bench/host-cost.js';
+import { runLiveCreates } from '../test/bench/live-creates.js';
 import { runIdle } from '../test/bench/idle.js';
 import { runLatency } from '../test/bench/latency.js';
 import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
@@ -23,7 +24,7 @@ import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
 
-const BENCHMARKS = ['throughput', 'hostcost', 'latency', 'idle', 'memory', 'scale', 'planner'] as const;
+const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'planner'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -144,6 +145,28 @@ async function main(): Promise<number> {
         const requests = quick ? 300 : 1000;
         const result = await runHostCost(fed, requests, log);
         write('host-cost', meta('host API server CPU per request', { requests, concurrency: 32, client: 'the controller-manager\'s host client (ServiceAccount token) unless noted' }, result));
+      } finally {
+        await fed.stop();
+      }
+    });
+  }
+
+  // Objects created while the controller runs, with and without the finalizer webhook.
+  if (only.has('livecreates')) {
+    await phase(`federation of ${SIZES.members[0]} members: live creates, with and without the finalizer webhook`, async () => {
+      const fed = await BenchFederation.start({ members: SIZES.members[0]!, binDir, kinds: ['configmap'], enabled: true, log });
+      try {
+        kubernetes = fed.kubernetesVersion;
+        await fed.startManager();
+        const result = await runLiveCreates(fed, SIZES.objects, log);
+        write('live-creates', meta('federated objects created while the controller runs, with and without the finalizer webhook', {
+          objects: SIZES.objects,
+          members: SIZES.members[0],
+          kind: 'configmap',
+          createConcurrency: result.createConcurrency,
+          timing: 'from the first create of the federated objects until every one reports Propagation True (seen through the controller\'s cache)',
+          order: 'ceiling, without, with, with, without, ceiling',
+        }, result));
       } finally {
         await fed.stop();
       }

@@ -14,7 +14,7 @@ import { loadKubeFedConfig } from './manager/config.js';
 import { ControllerManager } from './manager/controller-manager.js';
 import { Metrics } from './metrics/metrics.js';
 import { parseListenAddress, startHttpServers } from './server/http.js';
-import { startWebhookServer } from './webhook/index.js';
+import { startWebhookServer, SyncedTypesWatch } from './webhook/index.js';
 import { createLogger } from './util/log.js';
 
 const usage = `Usage: controller-manager [flags]
@@ -25,7 +25,7 @@ const usage = `Usage: controller-manager [flags]
   --kubefed-config PATH      read the KubeFedConfig from this YAML file instead of the host cluster
   --health-addr ADDR         serve /healthz and /readyz here (default :8080)
   --metrics-addr ADDR        serve /metrics here (default :9090)
-  --webhook-addr ADDR        serve the validating admission webhook (HTTPS) here, e.g. :8443 (default: off)
+  --webhook-addr ADDR        serve the admission webhook (HTTPS) here, e.g. :8443 (default: off)
   --webhook-cert-dir DIR     tls.crt and tls.key of the webhook (default /tmp/k8s-webhook-server/serving-certs)
   --leader-elect BOOL        run only while holding the leader lease (default true)
   --leader-elect-identity ID identity in the lease (default: $POD_NAME or hostname, plus a random suffix)
@@ -84,19 +84,23 @@ async function main(): Promise<void> {
     },
   });
   log.info({ health: servers.health.port, metrics: servers.metrics.port, leaderElect, identity }, 'serving health and metrics');
-  // Every replica serves the webhook, leader or not: admission must not depend on the election.
-  const webhook = values['webhook-addr']
+  const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
+  const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
+
+  // Every replica serves the webhook, leader or not: admission must not depend on the election. Each
+  // watches the FTCs to know which types run, for the finalizer it adds to new federated objects.
+  const syncedTypes = values['webhook-addr'] ? new SyncedTypesWatch(host, namespace, log) : undefined;
+  syncedTypes?.start();
+  const webhook = syncedTypes
     ? await startWebhookServer({
-        ...parseListenAddress(values['webhook-addr']),
+        ...parseListenAddress(values['webhook-addr']!),
         certPath: path.join(values['webhook-cert-dir']!, 'tls.crt'),
         keyPath: path.join(values['webhook-cert-dir']!, 'tls.key'),
         log,
+        syncFinalizer: { lookup: syncedTypes.lookup, onlyNamespace: config.scope === 'Namespaced' ? namespace : undefined },
       })
     : undefined;
-  if (webhook) log.info({ port: webhook.port }, 'serving the validating admission webhook');
-
-  const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
-  const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
+  if (webhook) log.info({ port: webhook.port }, 'serving the admission webhook');
 
   const startControllers = (): void => {
     metrics.setLeader(true);
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
       await elector?.stop(true);
       await servers.close();
       await webhook?.close();
+      await syncedTypes?.stop();
       host.close();
       process.exit(0);
     } catch (err) {

@@ -1,3 +1,5 @@
-// The validating admission webhook: pure admission rules per kind and the HTTPS server that applies them.
+// The admission webhook: pure admission rules per kind, the finalizer it adds to new federated objects, and the HTTPS server.
 export * from './validate.js';
 export * from './server.js';
+export * from './sync-finalizer.js';
+export * from './synced-types.js';

@@ -1,6 +1,6 @@
-// The validating admission webhook's HTTP side: AdmissionReview v1 in, AdmissionReview out, one path per
-// kind (KubeFed's paths plus two of ours), served over HTTPS. Malformed input gets a clear error response
-// and never takes the process down.
+// The admission webhook's HTTP side: AdmissionReview v1 in, AdmissionReview out, one path per
+// kind (KubeFed's paths plus two of ours) and one mutating path, served over HTTPS. Malformed input gets a
+// clear error response and never takes the process down.
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import {
 } from '../api/constants.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { isRecord } from './field-errors.js';
+import { syncFinalizerPatch, type JsonPatchAdd, type SyncedTypeLookup } from './sync-finalizer.js';
 import {
   UNDECODABLE_CODE,
   validateFederatedObject,
@@ -37,6 +38,8 @@ export const WEBHOOK_PATHS = {
   kubeFedConfig: '/validate-kubefedconfig',
   replicaSchedulingPreference: '/validate-replicaschedulingpreference',
   federated: '/validate-federated',
+  /** Mutating: adds the sync controller's finalizer to federated objects created while their type runs. */
+  federatedFinalizer: '/mutate-federated',
 } as const;
 
 /** KubeFed v0.10's path for FederatedTypeConfigs (plural), served as an alias of `WEBHOOK_PATHS.federatedTypeConfig`. */
@@ -51,6 +54,8 @@ export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 interface Route {
   path: string;
   validator: AdmissionValidator;
+  /** A mutating route's patch for an allowed request (none: admit unchanged). */
+  mutator?: (request: ReviewRequest) => JsonPatchAdd[] | undefined;
   /** The resource the path is meant for; requests for another are allowed (and logged), as KubeFed did. */
   resource?: { group: string; resource: string };
 }
@@ -78,8 +83,16 @@ const ROUTES: readonly Route[] = [
   },
 ];
 
+/** What the mutating route needs to know to add the sync controller's finalizer; without it, it adds nothing. */
+export interface SyncFinalizerOptions {
+  lookup: SyncedTypeLookup;
+  /** A namespace-scoped control plane reconciles only this namespace. */
+  onlyNamespace?: string | undefined;
+}
+
 export interface WebhookAppOptions {
   log?: Logger;
+  syncFinalizer?: SyncFinalizerOptions;
   /** Largest accepted request body; larger ones get 413. Default `DEFAULT_BODY_LIMIT_BYTES`. */
   bodyLimitBytes?: number;
   /** Whether `/readyz` reports ready; default always. */
@@ -105,7 +118,7 @@ function reasonFor(code: number): string {
   return STATUS_REASONS[code] ?? (code >= 500 ? 'InternalError' : 'Invalid');
 }
 
-function reviewBody(apiVersion: string, uid: string, allowed: boolean, status: ReviewStatus) {
+function reviewBody(apiVersion: string, uid: string, allowed: boolean, status: ReviewStatus, patch?: JsonPatchAdd[]) {
   return {
     apiVersion,
     kind: 'AdmissionReview',
@@ -113,6 +126,7 @@ function reviewBody(apiVersion: string, uid: string, allowed: boolean, status: R
       uid,
       allowed,
       status: { status: allowed ? 'Success' : 'Failure', code: status.code, reason: status.reason, message: status.message },
+      ...(patch && { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') }),
     },
   };
 }
@@ -202,8 +216,15 @@ function handleReview(route: Route, log: Logger) {
     }
 
     if (decision.allowed) {
-      log.debug(context, 'admission allowed');
-      res.json(reviewBody(apiVersion, request.uid, true, { code: 200, reason: '', message: '' }));
+      let patch: JsonPatchAdd[] | undefined;
+      try {
+        patch = route.mutator?.(request);
+      } catch (error) {
+        // A mutation is an optimisation here (the controller does the same later): admit unchanged.
+        log.error({ ...context, err: error }, 'admission mutation failed; admitting unchanged');
+      }
+      log.debug({ ...context, ...(patch && { patch }) }, 'admission allowed');
+      res.json(reviewBody(apiVersion, request.uid, true, { code: 200, reason: '', message: '' }, patch));
       return;
     }
     log[decision.code === UNDECODABLE_CODE ? 'warn' : 'info']({ ...context, code: decision.code, reason: decision.message }, 'admission denied');
@@ -254,14 +275,21 @@ export function createWebhookApp(options: WebhookAppOptions = {}): Express {
     else res.status(503).type('text/plain').send('shutting down');
   });
 
-  for (const route of ROUTES) {
+  const syncFinalizer = options.syncFinalizer;
+  const mutating: Route = {
+    path: WEBHOOK_PATHS.federatedFinalizer,
+    validator: () => ({ allowed: true }),
+    ...(syncFinalizer && { mutator: (request) => syncFinalizerPatch(request, syncFinalizer.lookup, syncFinalizer.onlyNamespace) }),
+  };
+  const routes = [...ROUTES, mutating];
+  for (const route of routes) {
     app.post(route.path, json, handleReview(route, log));
     app.all(route.path, (_req, res) => {
       res.status(405).set('Allow', 'POST').type('text/plain').send('only POST is supported on webhook paths\n');
     });
   }
   app.use((req, res) => {
-    res.status(404).type('text/plain').send(`no webhook at ${req.path}; known: ${ROUTES.map((route) => route.path).join(', ')}\n`);
+    res.status(404).type('text/plain').send(`no webhook at ${req.path}; known: ${routes.map((route) => route.path).join(', ')}\n`);
   });
   app.use(bodyErrorHandler(limit, log));
   return app;
@@ -277,6 +305,7 @@ export interface WebhookServerOptions {
   keyPath: string;
   log?: Logger;
   bodyLimitBytes?: number;
+  syncFinalizer?: SyncFinalizerOptions;
 }
 
 export interface WebhookServer {
@@ -296,6 +325,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     log,
     isReady: () => !closing,
     ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
+    ...(options.syncFinalizer && { syncFinalizer: options.syncFinalizer }),
   });
   const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app);
   // The API server waits at most 30 s for a webhook; nothing here should take longer than that.

@@ -93,6 +93,30 @@ export async function runHostCost(fed: BenchFederation, requests: number, log: (
     admin.mergePatch(federated, `cost-${i}`, ns, { status: status(2) }, { subresource: 'status', fieldManager: FIELD_MANAGER }),
   );
   await measure('FederatedConfigMap GET', (i) => controllerHost.get(federated, `cost-${i}`, ns));
+  const current = new Map<number, KubeObject>();
+  await forEachConcurrently(indices, CONCURRENCY, async (i) => {
+    current.set(i, await controllerHost.get(federated, `cost-${i}`, ns));
+  });
+  await measure('status PUT (whole object, resourceVersion precondition)', async (i) => {
+    const obj = current.get(i)!;
+    current.set(i, await controllerHost.replace(federated, { ...obj, status: status(3) }, { subresource: 'status', fieldManager: FIELD_MANAGER }));
+  });
+  await measure('status JSON PATCH (replace /status)', (i) =>
+    controllerHost.jsonPatch(federated, `cost-${i}`, ns, [{ op: 'replace', path: '/status', value: status(4) }], { subresource: 'status', fieldManager: FIELD_MANAGER }),
+  );
+  await measure('status apply PATCH', (i) =>
+    controllerHost.apply(federated, { apiVersion: federated.group + '/' + federated.version, kind: 'FederatedConfigMap', metadata: { name: `cost-${i}`, namespace: ns }, status: status(5) } as KubeObject, FIELD_MANAGER, { subresource: 'status' }),
+  );
+  await forEachConcurrently(indices, CONCURRENCY, async (i) => {
+    current.set(i, await controllerHost.get(federated, `cost-${i}`, ns));
+  });
+  await measure('main-resource PUT (label change)', async (i) => {
+    const obj = current.get(i)!;
+    await controllerHost.replace(federated, { ...obj, metadata: { ...obj.metadata, labels: { x: 'y' } } }, { fieldManager: FIELD_MANAGER });
+  });
+  await measure('ConfigMap merge PATCH (a native update, for comparison)', (i) =>
+    controllerHost.mergePatch(CoreTypes.configMap, `cost-${i}`, ns, { metadata: { labels: { x: 'y' } } }, { fieldManager: FIELD_MANAGER }),
+  );
   const perRequest = (prefix: string): number => rows.find((r) => r.request.startsWith(prefix))!.hostCpuMsPerRequest;
   return { rows, statusUpdateToMemberCreate: round(perRequest('FederatedConfigMap status') / perRequest('ConfigMap create'), 2) };
 }

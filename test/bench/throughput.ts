@@ -75,7 +75,8 @@ export interface ThroughputResult {
   memberObjectsFound: number[];
 }
 
-function propagated(obj: KubeObject): boolean {
+/** Whether a federated object reports Propagation True. */
+export function propagated(obj: KubeObject): boolean {
   const conditions = (obj.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
   return conditions.some((c) => c.type === PROPAGATION_CONDITION_TYPE && c.status === 'True');
 }

@@ -14,6 +14,17 @@ export async function createFed(kc: KubeConfig, plural: string, body: Obj): Prom
   else await api.createClusterCustomObject({ ...TYPES, plural, body });
 }
 
+/** Creates namespace `ns` in the host and a FederatedNamespace placing it on `clusters`. */
+export async function federateNamespace(kc: KubeConfig, ns: string, clusters: readonly string[]): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  await createFed(kc, 'federatednamespaces', {
+    apiVersion: 'types.kubefed.io/v1beta1',
+    kind: 'FederatedNamespace',
+    metadata: { name: ns, namespace: ns },
+    spec: { placement: { clusters: clusters.map((name) => ({ name })) } },
+  });
+}
+
 export async function getFed(kc: KubeConfig, plural: string, name: string, namespace?: string): Promise<Obj | undefined> {
   const api = customObjects(kc);
   return getOrUndefined(

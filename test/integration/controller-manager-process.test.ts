@@ -4,7 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { createFed, propagationOf } from '../harness/fed-objects.js';
+import { createFed, federateNamespace, propagationOf } from '../harness/fed-objects.js';
 import {
   getOrUndefined,
   KUBEFED_NS,
@@ -29,13 +29,7 @@ beforeAll(async () => {
   ]);
   proc = await startControllerManagerProcess(['--leader-elect', 'false']);
   await waitUntil('controller-manager started', () => proc.output().includes('"controller-manager started"'), 30_000);
-  await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  await createFed(host, 'federatednamespaces', {
-    apiVersion: 'types.kubefed.io/v1beta1',
-    kind: 'FederatedNamespace',
-    metadata: { name: ns, namespace: ns },
-    spec: { placement: { clusters: [{ name: 'member1' }] } },
-  });
+  await federateNamespace(host, ns, ['member1']);
 }, 120_000);
 
 afterAll(async () => {

@@ -315,6 +315,26 @@ describe('charts/kubefed-ts rendered', () => {
     expect(Buffer.from(data['tls.key']!, 'base64').toString()).toMatch(/-----BEGIN (RSA )?PRIVATE KEY-----/);
   });
 
+  it('renders the mutating webhook that adds the sync finalizer at create: never failing a write, off on request', async () => {
+    const { objects } = await render(renderNs);
+    const config = one(objects, 'MutatingWebhookConfiguration');
+    expect(config.metadata.name).toBe(`${RELEASE}-${renderNs}`);
+    const [hook, ...others] = webhooksOf(config) as Array<Webhook & { reinvocationPolicy?: string }>;
+    expect(others).toEqual([]);
+    expect(hook).toMatchObject({ name: 'sync-finalizer.types.kubefed.io', failurePolicy: 'Ignore', sideEffects: 'None', reinvocationPolicy: 'Never' });
+    expect(hook!.clientConfig.service).toMatchObject({ name: `${RELEASE}-webhook`, namespace: renderNs, path: '/mutate-federated', port: 443 });
+    expect(hook!.clientConfig.caBundle).toBe(secretData(one(objects, 'Secret', `${RELEASE}-webhook-cert`))['ca.crt']);
+    // Only creates: a finalizer added on update could land after the controller stopped caring.
+    expect(hook!.rules).toEqual([{ apiGroups: ['types.kubefed.io'], apiVersions: ['*'], operations: ['CREATE'], resources: ['*'], scope: '*' }]);
+    expect(hook!.namespaceSelector).toBeUndefined();
+
+    const namespaced = webhooksOf(one((await render(renderNs, ['scope=Namespaced'])).objects, 'MutatingWebhookConfiguration'))[0]!;
+    expect(namespaced.namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': renderNs } });
+    expect(namespaced.rules[0]!.scope).toBe('Namespaced');
+    expect(ofKind((await render(renderNs, ['webhook.addSyncFinalizer=false'])).objects, 'MutatingWebhookConfiguration')).toEqual([]);
+    expect(ofKind((await render(renderNs, ['webhook.enabled=false'])).objects, 'MutatingWebhookConfiguration')).toEqual([]);
+  });
+
   it('scopes the webhook to the release namespace when Namespaced, and leaves it out entirely when disabled', async () => {
     const namespaced = await render(renderNs, ['scope=Namespaced']);
     for (const hook of webhooksOf(one(namespaced.objects, 'ValidatingWebhookConfiguration'))) {
@@ -424,7 +444,8 @@ describe('charts/kubefed-ts installed on the host', () => {
     expect(await exists(['validatingwebhookconfiguration', `${RELEASE}-${clusterNs}`])).toBe(false);
     const config = await getJson(['validatingwebhookconfiguration', `${RELEASE}-${namespacedNs}`]);
     const secret = await getJson(['secret', `${RELEASE}-webhook-cert`, '-n', namespacedNs]);
-    for (const hook of webhooksOf(config)) {
+    const mutating = await getJson(['mutatingwebhookconfiguration', `${RELEASE}-${namespacedNs}`]);
+    for (const hook of [...webhooksOf(config), ...webhooksOf(mutating)]) {
       expect(hook.namespaceSelector?.matchLabels).toEqual({ 'kubernetes.io/metadata.name': namespacedNs });
       expect(hook.clientConfig.caBundle).toBe(secretData(secret)['ca.crt']);
     }

@@ -10,7 +10,7 @@ import { CoreV1Api, CoordinationV1Api, type KubeConfig } from '@kubernetes/clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClusterCerts } from '../harness/certs.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { createFed, propagationOf, writeRequests, writesBetween } from '../harness/fed-objects.js';
+import { createFed, federateNamespace, propagationOf, writeRequests, writesBetween } from '../harness/fed-objects.js';
 import {
   getOrUndefined,
   KUBEFED_NS,
@@ -31,13 +31,7 @@ beforeAll(async () => {
     { name: 'member1', kc: member1 },
     { name: 'member2', kc: kubeConfigFor('member2') },
   ]);
-  await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  await createFed(host, 'federatednamespaces', {
-    apiVersion: 'types.kubefed.io/v1beta1',
-    kind: 'FederatedNamespace',
-    metadata: { name: ns, namespace: ns },
-    spec: { placement: { clusters: [{ name: 'member1' }] } },
-  });
+  await federateNamespace(host, ns, ['member1']);
 }, 120_000);
 
 afterAll(async () => {
@@ -97,7 +91,7 @@ describe('health, readiness and metrics', () => {
 });
 
 describe('admission webhook in the controller-manager process', () => {
-  it('serves the webhook over HTTPS with the given certificate and rejects a bad ReplicaSchedulingPreference', async () => {
+  it('serves the webhook over HTTPS with the given certificate, rejects a bad ReplicaSchedulingPreference and adds the finalizer to a new FederatedConfigMap', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kubefed-ts-webhook-'));
     try {
       const certs = await generateClusterCerts(path.join(dir, 'pki'), 'webhook');
@@ -105,39 +99,50 @@ describe('admission webhook in the controller-manager process', () => {
       await copyFile(certs.servingKeyPath, path.join(dir, 'tls.key'));
       const cm = await startControllerManagerProcess(['--leader-elect', 'false', '--webhook-addr', '127.0.0.1:0', '--webhook-cert-dir', dir]);
       started.push(cm);
-      await waitUntil('webhook serving', () => cm.logs().some((l) => l.msg === 'serving the validating admission webhook'), 20_000);
-      const port = Number(cm.logs().find((l) => l.msg === 'serving the validating admission webhook')!.port);
-      const review = {
+      await waitUntil('webhook serving', () => cm.logs().some((l) => l.msg === 'serving the admission webhook'), 20_000);
+      const port = Number(cm.logs().find((l) => l.msg === 'serving the admission webhook')!.port);
+      /** An AdmissionReview asking to create `object` of `group/version` `resource`. */
+      const createReview = (uid: string, group: string, version: string, resource: string, object: { kind: string; metadata: { name: string; namespace: string } } & Record<string, unknown>) => ({
         apiVersion: 'admission.k8s.io/v1',
         kind: 'AdmissionReview',
         request: {
-          uid: 'test-uid',
+          uid,
           operation: 'CREATE',
-          kind: { group: 'scheduling.kubefed.io', version: 'v1alpha1', kind: 'ReplicaSchedulingPreference' },
-          resource: { group: 'scheduling.kubefed.io', version: 'v1alpha1', resource: 'replicaschedulingpreferences' },
-          namespace: 'y',
-          name: 'x',
-          object: {
-            apiVersion: 'scheduling.kubefed.io/v1alpha1', kind: 'ReplicaSchedulingPreference', metadata: { name: 'x', namespace: 'y' },
-            spec: { targetKind: 'FederatedService', totalReplicas: 3 },
-          },
+          kind: { group, version, kind: object.kind },
+          resource: { group, version, resource },
+          namespace: object.metadata.namespace,
+          name: object.metadata.name,
+          object: { apiVersion: `${group}/${version}`, ...object },
         },
-      };
-      const response = await new Promise<string>((resolve, reject) => {
-        const req = https.request(
-          { host: '127.0.0.1', port, path: '/validate-replicaschedulingpreference', method: 'POST', ca: certs.caCertPem, headers: { 'Content-Type': 'application/json' } },
-          (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c.toString()));
-            res.on('end', () => resolve(body));
-          },
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify(review));
       });
-      const parsed = JSON.parse(response) as { response: { uid: string; allowed: boolean; status: { message: string } } };
+      const review = createReview('test-uid', 'scheduling.kubefed.io', 'v1alpha1', 'replicaschedulingpreferences', {
+        kind: 'ReplicaSchedulingPreference', metadata: { name: 'x', namespace: 'y' }, spec: { targetKind: 'FederatedService', totalReplicas: 3 },
+      });
+      const post = (webhookPath: string, body: unknown) =>
+        new Promise<string>((resolve, reject) => {
+          const req = https.request(
+            { host: '127.0.0.1', port, path: webhookPath, method: 'POST', ca: certs.caCertPem, headers: { 'Content-Type': 'application/json' } },
+            (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c.toString()));
+              res.on('end', () => resolve(text));
+            },
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify(body));
+        });
+      const parsed = JSON.parse(await post('/validate-replicaschedulingpreference', review)) as { response: { uid: string; allowed: boolean; status: { message: string } } };
       expect(parsed.response).toMatchObject({ uid: 'test-uid', allowed: false });
       expect(parsed.response.status.message).toMatch(/spec\.targetKind/);
+
+      // The mutating path knows from the FTCs' status that FederatedConfigMaps are synced (this replica leads).
+      const create = createReview('create-uid', 'types.kubefed.io', 'v1beta1', 'federatedconfigmaps', { kind: 'FederatedConfigMap', metadata: { name: 'x', namespace: ns }, spec: {} });
+      await expect
+        .poll(async () => {
+          const answer = JSON.parse(await post('/mutate-federated', create)) as { response: { patch?: string } };
+          return answer.response.patch ? JSON.parse(Buffer.from(answer.response.patch, 'base64').toString()) : undefined;
+        }, { timeout: 20_000 })
+        .toEqual([{ op: 'add', path: '/metadata/finalizers', value: ['kubefed.io/sync-controller'] }]);
       expect(await cm.stop()).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -200,6 +200,54 @@ describe('webhook HTTP handler', () => {
   });
 });
 
+describe('mutating path: the sync controller\'s finalizer', () => {
+  const fedConfigMapCreate = (resource = 'federatedconfigmaps') =>
+    JSON.stringify(
+      review({
+        kind: { group: 'types.kubefed.io', version: 'v1beta1', kind: 'FederatedConfigMap' },
+        resource: { group: 'types.kubefed.io', version: 'v1beta1', resource },
+        object: { apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', metadata: { name: 'web', namespace: 'apps' }, spec: {} },
+      }),
+    );
+  const post = async (served: Served, body: string) => {
+    const response = await fetch(`${served.url}${WEBHOOK_PATHS.federatedFinalizer}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    return (await response.json()) as { response: { allowed: boolean; patchType?: string; patch?: string } };
+  };
+  const running = (group: string, resource: string) =>
+    group === 'types.kubefed.io' && resource === 'federatedconfigmaps' ? { key: `${group}/${resource}`, isNamespace: false } : undefined;
+
+  it('answers a JSONPatch (base64) that adds the finalizer for a running type, and none for another', async () => {
+    const served = await serve({ syncFinalizer: { lookup: running } });
+    try {
+      const { response } = await post(served, fedConfigMapCreate());
+      expect(response.allowed).toBe(true);
+      expect(response.patchType).toBe('JSONPatch');
+      expect(JSON.parse(Buffer.from(response.patch!, 'base64').toString())).toEqual([
+        { op: 'add', path: '/metadata/finalizers', value: ['kubefed.io/sync-controller'] },
+      ]);
+      const other = await post(served, fedConfigMapCreate('federatedsecrets'));
+      expect(other.response).toMatchObject({ allowed: true });
+      expect(other.response.patch).toBeUndefined();
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('admits unchanged without the FTC knowledge, and when the lookup fails', async () => {
+    for (const options of [{}, { syncFinalizer: { lookup: () => { throw new Error('broken'); } } }]) {
+      const served = await serve(options);
+      try {
+        const { response } = await post(served, fedConfigMapCreate());
+        expect(response.allowed).toBe(true);
+        expect(response.patch).toBeUndefined();
+        expect(response.patchType).toBeUndefined();
+      } finally {
+        await served.close();
+      }
+    }
+  });
+});
+
 describe('readiness', () => {
   it('is 503 when not ready', async () => {
     const served = await serve({ isReady: () => false });
