@@ -98,6 +98,7 @@ async function main(): Promise<void> {
         keyPath: path.join(values['webhook-cert-dir']!, 'tls.key'),
         log,
         syncFinalizer: { lookup: syncedTypes.lookup, onlyNamespace: config.scope === 'Namespaced' ? namespace : undefined },
+        observer: metrics.webhookObserver(),
       })
     : undefined;
   if (webhook) log.info({ port: webhook.port }, 'serving the admission webhook');

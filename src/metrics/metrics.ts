@@ -1,10 +1,11 @@
 // Prometheus metrics of every loop: work queues, reconciles, member API calls, cluster health, leadership,
-// propagation latency. KubeFed's metric names are kept where a dashboard may use them
+// propagation latency, admission reviews. KubeFed's metric names are kept where a dashboard may use them
 // (controller_runtime_reconcile_*, workqueue_*, kubefedcluster_total, dispatch_operation_duration_seconds);
 // kubefed-ts's own are prefixed `kubefed_`. Controllers see small adapters, never prom-client itself.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver, Verb } from '../kube/rest-client.js';
 import type { WorkQueueObserver } from '../queue/work-queue.js';
+import type { WebhookObserver } from '../webhook/server.js';
 
 const KUBEFED_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20, 22.5, 25, 27.5, 30, 50, 75, 100, 1000];
 const FAST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -108,6 +109,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly webhookReviews = new Counter({
+    name: 'kubefed_webhook_reviews_total',
+    help: 'Admission reviews answered, by path and outcome (allowed, patched, denied, invalid).',
+    labelNames: ['path', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly webhookDuration = new Histogram({
+    name: 'kubefed_webhook_review_duration_seconds',
+    help: 'Time to answer an admission review, by path.',
+    labelNames: ['path'],
+    buckets: FAST_BUCKETS,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -141,6 +156,15 @@ export class Metrics {
       onResponse: (cluster: string, verb: Verb, code: number, seconds: number) => {
         this.memberRequests.inc({ cluster, verb, code: String(code) });
         if (verb !== 'WATCH') this.memberRequestDuration.observe({ cluster, verb }, seconds);
+      },
+    };
+  }
+
+  webhookObserver(): WebhookObserver {
+    return {
+      onReview: (path, outcome, seconds) => {
+        this.webhookReviews.inc({ path, outcome });
+        this.webhookDuration.observe({ path }, seconds);
       },
     };
   }

@@ -90,9 +90,18 @@ export interface SyncFinalizerOptions {
   onlyNamespace?: string | undefined;
 }
 
+/** How a review ended: admitted unchanged, admitted with a patch, refused, or not a usable review. */
+export type WebhookOutcome = 'allowed' | 'patched' | 'denied' | 'invalid';
+
+/** Told about every answered review, e.g. for metrics. */
+export interface WebhookObserver {
+  onReview(path: string, outcome: WebhookOutcome, seconds: number): void;
+}
+
 export interface WebhookAppOptions {
   log?: Logger;
   syncFinalizer?: SyncFinalizerOptions;
+  observer?: WebhookObserver;
   /** Largest accepted request body; larger ones get 413. Default `DEFAULT_BODY_LIMIT_BYTES`. */
   bodyLimitBytes?: number;
   /** Whether `/readyz` reports ready; default always. */
@@ -183,12 +192,15 @@ function isForRoute(route: Route, request: ReviewRequest): boolean {
   return request.resource?.group === route.resource.group && request.resource?.resource === route.resource.resource;
 }
 
-function handleReview(route: Route, log: Logger) {
+function handleReview(route: Route, log: Logger, observer: WebhookObserver | undefined) {
   return (req: Request, res: Response): void => {
+    const started = process.hrtime.bigint();
+    const observe = (outcome: WebhookOutcome): void => observer?.onReview(route.path, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     const review = readReview(req.body);
     if ('problem' in review) {
       log.warn({ path: route.path, problem: review.problem }, 'undecodable admission review');
       sendReviewError(res, 400, review.problem);
+      observe('invalid');
       return;
     }
     const { apiVersion, request } = review;
@@ -225,15 +237,17 @@ function handleReview(route: Route, log: Logger) {
       }
       log.debug({ ...context, ...(patch && { patch }) }, 'admission allowed');
       res.json(reviewBody(apiVersion, request.uid, true, { code: 200, reason: '', message: '' }, patch));
+      observe(patch ? 'patched' : 'allowed');
       return;
     }
     log[decision.code === UNDECODABLE_CODE ? 'warn' : 'info']({ ...context, code: decision.code, reason: decision.message }, 'admission denied');
     res.json(reviewBody(apiVersion, request.uid, false, { code: decision.code, reason: reasonFor(decision.code), message: decision.message }));
+    observe(decision.code === UNDECODABLE_CODE ? 'invalid' : 'denied');
   };
 }
 
 /** Body-parser failures (too large, not JSON, bad encoding) as AdmissionReview-shaped errors. */
-function bodyErrorHandler(limit: number, log: Logger) {
+function bodyErrorHandler(limit: number, log: Logger, observer: WebhookObserver | undefined) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) {
       next(error);
@@ -248,6 +262,7 @@ function bodyErrorHandler(limit: number, log: Logger) {
     else message = 'internal error while reading the request';
     log.warn({ path: req.path, status, type, err: error }, 'admission request rejected');
     sendReviewError(res, status >= 400 && status < 600 ? status : 500, message);
+    observer?.onReview(req.path, 'invalid', 0);
   };
 }
 
@@ -283,7 +298,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): Express {
   };
   const routes = [...ROUTES, mutating];
   for (const route of routes) {
-    app.post(route.path, json, handleReview(route, log));
+    app.post(route.path, json, handleReview(route, log, options.observer));
     app.all(route.path, (_req, res) => {
       res.status(405).set('Allow', 'POST').type('text/plain').send('only POST is supported on webhook paths\n');
     });
@@ -291,7 +306,7 @@ export function createWebhookApp(options: WebhookAppOptions = {}): Express {
   app.use((req, res) => {
     res.status(404).type('text/plain').send(`no webhook at ${req.path}; known: ${routes.map((route) => route.path).join(', ')}\n`);
   });
-  app.use(bodyErrorHandler(limit, log));
+  app.use(bodyErrorHandler(limit, log, options.observer));
   return app;
 }
 
@@ -306,6 +321,7 @@ export interface WebhookServerOptions {
   log?: Logger;
   bodyLimitBytes?: number;
   syncFinalizer?: SyncFinalizerOptions;
+  observer?: WebhookObserver;
 }
 
 export interface WebhookServer {
@@ -326,6 +342,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     isReady: () => !closing,
     ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
     ...(options.syncFinalizer && { syncFinalizer: options.syncFinalizer }),
+    ...(options.observer && { observer: options.observer }),
   });
   const server = https.createServer({ cert, key, minVersion: 'TLSv1.2' }, app);
   // The API server waits at most 30 s for a webhook; nothing here should take longer than that.

@@ -143,6 +143,10 @@ describe('admission webhook in the controller-manager process', () => {
           return answer.response.patch ? JSON.parse(Buffer.from(answer.response.patch, 'base64').toString()) : undefined;
         }, { timeout: 20_000 })
         .toEqual([{ op: 'add', path: '/metadata/finalizers', value: ['kubefed.io/sync-controller'] }]);
+      // Both reviews are counted on /metrics.
+      const metrics = (await httpGet(`http://127.0.0.1:${cm.metricsPort}/metrics`)).body;
+      expect(metrics).toMatch(/^kubefed_webhook_reviews_total\{path="\/validate-replicaschedulingpreference",outcome="denied"\} 1$/m);
+      expect(metrics).toMatch(/^kubefed_webhook_reviews_total\{path="\/mutate-federated",outcome="patched"\} 1$/m);
       expect(await cm.stop()).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });

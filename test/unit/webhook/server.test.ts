@@ -248,6 +248,37 @@ describe('mutating path: the sync controller\'s finalizer', () => {
   });
 });
 
+describe('observer', () => {
+  it('is told how every review ended: allowed, patched, denied, or invalid (not a review, or a body it could not read)', async () => {
+    const seen: string[] = [];
+    const served = await serve({
+      bodyLimitBytes: 1024,
+      syncFinalizer: { lookup: (group, resource) => (resource === 'federatedconfigmaps' ? { key: `${group}/${resource}`, isNamespace: false } : undefined) },
+      observer: { onReview: (path, outcome, seconds) => seen.push(`${path} ${outcome} ${seconds >= 0}`) },
+    });
+    const post = (path: string, body: string) => fetch(`${served.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    try {
+      await post(WEBHOOK_PATHS.replicaSchedulingPreference, JSON.stringify(review({ object: rsp({ targetKind: 'FederatedDeployment', totalReplicas: 3 }) })));
+      await post(WEBHOOK_PATHS.replicaSchedulingPreference, JSON.stringify(review({ object: rsp({ targetKind: 'FederatedService', totalReplicas: 3 }) })));
+      await post(WEBHOOK_PATHS.federatedFinalizer, JSON.stringify(review({
+        resource: { group: 'types.kubefed.io', version: 'v1beta1', resource: 'federatedconfigmaps' },
+        object: { kind: 'FederatedConfigMap', metadata: { name: 'web', namespace: 'apps' } },
+      })));
+      await post(WEBHOOK_PATHS.replicaSchedulingPreference, JSON.stringify({ kind: 'NotAReview' }));
+      await post(WEBHOOK_PATHS.replicaSchedulingPreference, JSON.stringify({ padding: 'x'.repeat(4096) }));
+      expect(seen).toEqual([
+        `${WEBHOOK_PATHS.replicaSchedulingPreference} allowed true`,
+        `${WEBHOOK_PATHS.replicaSchedulingPreference} denied true`,
+        `${WEBHOOK_PATHS.federatedFinalizer} patched true`,
+        `${WEBHOOK_PATHS.replicaSchedulingPreference} invalid true`,
+        `${WEBHOOK_PATHS.replicaSchedulingPreference} invalid true`,
+      ]);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe('readiness', () => {
   it('is 503 when not ready', async () => {
     const served = await serve({ isReady: () => false });
