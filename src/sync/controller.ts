@@ -243,6 +243,11 @@ export class SyncController {
     }
     const log = this.log.child({ namespace: fed.metadata?.namespace, name: fed.metadata?.name });
     if (this.options.type.isNamespace && fed.metadata?.name !== fed.metadata?.namespace) {
+      // Never propagated, so nothing to clean up: a finalizer of ours (added by hand) must not block deletion.
+      if (fed.metadata?.deletionTimestamp) {
+        if ((fed.metadata.finalizers ?? []).includes(SYNC_CONTROLLER_FINALIZER)) await this.removeFinalizer(fed);
+        return;
+      }
       this.options.events.record(fed, 'Warning', 'InvalidName', 'The name of a federated namespace must match the name of its containing namespace.');
       return;
     }

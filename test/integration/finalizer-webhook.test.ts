@@ -168,6 +168,21 @@ describe('mutating webhook: the sync controller\'s finalizer at create', () => {
     }
   });
 
+  it('a FederatedNamespace named unlike its namespace gets no finalizer, and one given ours by hand can still be deleted', async () => {
+    const named = (name: string, finalizers?: string[]) => ({
+      apiVersion: 'types.kubefed.io/v1beta1',
+      kind: 'FederatedNamespace',
+      metadata: { name, namespace: ns, labels: labelled, ...(finalizers && { finalizers }) },
+      spec: { placement: { clusters: [{ name: 'member1' }] } },
+    });
+    expect((await createRaw('federatednamespaces', named('not-the-namespace'))).metadata.finalizers).toBeUndefined();
+    // The controller never propagates it, so it holds nothing to clean up: its deletion must not wait on us.
+    await createRaw('federatednamespaces', named('finalized-by-hand', [FINALIZER]));
+    await deleteFed(host, 'federatednamespaces', 'finalized-by-hand', ns);
+    await expect.poll(async () => await getFed(host, 'federatednamespaces', 'finalized-by-hand', ns), { timeout: 20_000 }).toBeUndefined();
+    await deleteFed(host, 'federatednamespaces', 'not-the-namespace', ns);
+  });
+
   it('when the webhook cannot be reached, the create goes through and the controller adds the finalizer', async () => {
     await server!.close();
     server = undefined;
