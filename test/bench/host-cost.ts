@@ -93,10 +93,13 @@ export async function runHostCost(fed: BenchFederation, requests: number, log: (
     admin.mergePatch(federated, `cost-${i}`, ns, { status: status(2) }, { subresource: 'status', fieldManager: FIELD_MANAGER }),
   );
   await measure('FederatedConfigMap GET', (i) => controllerHost.get(federated, `cost-${i}`, ns));
+  // The objects as stored, for the writes that send a whole object (with its resourceVersion).
   const current = new Map<number, KubeObject>();
-  await forEachConcurrently(indices, CONCURRENCY, async (i) => {
-    current.set(i, await controllerHost.get(federated, `cost-${i}`, ns));
-  });
+  const readAll = () =>
+    forEachConcurrently(indices, CONCURRENCY, async (i) => {
+      current.set(i, await controllerHost.get(federated, `cost-${i}`, ns));
+    });
+  await readAll();
   await measure('status PUT (whole object, resourceVersion precondition)', async (i) => {
     const obj = current.get(i)!;
     current.set(i, await controllerHost.replace(federated, { ...obj, status: status(3) }, { subresource: 'status', fieldManager: FIELD_MANAGER }));
@@ -107,9 +110,7 @@ export async function runHostCost(fed: BenchFederation, requests: number, log: (
   await measure('status apply PATCH', (i) =>
     controllerHost.apply(federated, { apiVersion: federated.group + '/' + federated.version, kind: 'FederatedConfigMap', metadata: { name: `cost-${i}`, namespace: ns }, status: status(5) } as KubeObject, FIELD_MANAGER, { subresource: 'status' }),
   );
-  await forEachConcurrently(indices, CONCURRENCY, async (i) => {
-    current.set(i, await controllerHost.get(federated, `cost-${i}`, ns));
-  });
+  await readAll();
   await measure('main-resource PUT (label change)', async (i) => {
     const obj = current.get(i)!;
     await controllerHost.replace(federated, { ...obj, metadata: { ...obj.metadata, labels: { x: 'y' } } }, { fieldManager: FIELD_MANAGER });

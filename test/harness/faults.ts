@@ -12,7 +12,7 @@ import type { Logger } from '../../src/util/log.js';
 import { repoRoot } from './binaries.js';
 import { ControlPlane, processRuns } from './control-plane.js';
 import { testEnv } from './env.js';
-import { createFed, type Obj } from './fed-objects.js';
+import { createFed, federateNamespace, type Obj } from './fed-objects.js';
 import {
   createDefaultTypeConfigs,
   customObjects,
@@ -146,16 +146,6 @@ export async function startFaultManager(fed: OwnFederation, ns: string, options:
   await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);
   await federateNamespace(fed.host, ns);
   return manager;
-}
-
-export async function federateNamespace(host: KubeConfig, ns: string, clusters = ['member1', 'member2']): Promise<void> {
-  await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  await createFed(host, 'federatednamespaces', {
-    apiVersion: 'types.kubefed.io/v1beta1',
-    kind: 'FederatedNamespace',
-    metadata: { name: ns, namespace: ns },
-    spec: { placement: { clusters: clusters.map((name) => ({ name })) } },
-  });
 }
 
 export interface MemberConfigMap {

@@ -15,7 +15,7 @@ export async function createFed(kc: KubeConfig, plural: string, body: Obj): Prom
 }
 
 /** Creates namespace `ns` in the host and a FederatedNamespace placing it on `clusters`. */
-export async function federateNamespace(kc: KubeConfig, ns: string, clusters: readonly string[]): Promise<void> {
+export async function federateNamespace(kc: KubeConfig, ns: string, clusters: readonly string[] = ['member1', 'member2']): Promise<void> {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(kc, 'federatednamespaces', {
     apiVersion: 'types.kubefed.io/v1beta1',

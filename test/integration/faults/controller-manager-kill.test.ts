@@ -15,12 +15,11 @@
 // behind as `unmanaged` ConfigMaps (60 of them across both members).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFed, deleteFed, type Obj } from '../../harness/fed-objects.js';
+import { createFed, deleteFed, federateNamespace, type Obj } from '../../harness/fed-objects.js';
 import {
   configMapsIn,
   configMapState,
   FAST_KUBEFED_CONFIG,
-  federateNamespace,
   inParallel,
   listFed,
   propagationSummary,

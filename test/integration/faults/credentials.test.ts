@@ -23,11 +23,10 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../harness/binaries.js';
 import { runCommand } from '../../harness/env.js';
-import { createFed, deleteFed, getFed, propagationOf, type Obj } from '../../harness/fed-objects.js';
+import { createFed, deleteFed, federateNamespace, getFed, propagationOf, type Obj } from '../../harness/fed-objects.js';
 import {
   clusterConditions,
   FAST_KUBEFED_CONFIG,
-  federateNamespace,
   killApiServer,
   startControllerManagerFor,
   startOwnFederation,

@@ -21,10 +21,9 @@ import http from 'node:http';
 import net from 'node:net';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFed, deleteFed, eventsFor, getFed, patchFed, type Obj } from '../../harness/fed-objects.js';
+import { createFed, deleteFed, federateNamespace, eventsFor, getFed, patchFed, type Obj } from '../../harness/fed-objects.js';
 import {
   FAST_KUBEFED_CONFIG,
-  federateNamespace,
   inParallel,
   listFed,
   propagationSummary,

@@ -24,11 +24,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerManager } from '../../../src/manager/controller-manager.js';
-import { createFed, deleteFed, patchFed, type Obj } from '../../harness/fed-objects.js';
+import { createFed, deleteFed, federateNamespace, patchFed, type Obj } from '../../harness/fed-objects.js';
 import {
   configMapsIn,
   configMapState,
-  federateNamespace,
   inParallel,
   listFed,
   propagationSummary,
