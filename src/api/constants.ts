@@ -37,6 +37,10 @@ export const FEDERATED_TYPE_CONFIG_FINALIZER = 'core.kubefed.io/federated-type-c
 
 /** Label on member objects: "true" = managed by us; "false" = explicitly left alone. */
 export const MANAGED_LABEL = 'kubefed.io/managed';
+/** On every member object we write: a hash of the desired object, so "nothing changed" needs no read. */
+export const PROPAGATED_HASH_ANNOTATION = 'kubefed.io/propagated-hash';
+/** The field manager of every member write (and of status writes on the host). */
+export const FIELD_MANAGER = 'kubefed-ts';
 export const MANAGED_LABEL_TRUE = 'true';
 export const MANAGED_LABEL_FALSE = 'false';
 /** Annotation on a fed object: "true" = on deletion leave member objects in place, only unlabelled. */

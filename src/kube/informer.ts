@@ -20,7 +20,7 @@ export interface InformerEvent<T> {
 
 export type InformerHandler<T> = (event: InformerEvent<T>) => void;
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   namespace?: string | undefined;
   labelSelector?: string | undefined;
   fieldSelector?: string | undefined;
@@ -34,6 +34,11 @@ export interface InformerOptions {
   backoffMaxMs?: number;
   /** Told about every list/watch failure, e.g. for metrics. */
   onError?: (err: unknown) => void;
+  /**
+   * What the cache keeps of each object (e.g. only the fields decisions need, to save memory). It must keep
+   * `metadata.name`, `namespace` and `resourceVersion`. Handlers and readers see only the result.
+   */
+  transform?: (object: KubeObject) => T;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -54,7 +59,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   constructor(
     readonly client: RestClient,
     readonly type: ResourceType,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
   ) {}
 
   /** Subscribe to changes; returns the unsubscribe function. Handlers must not mutate the objects. */
@@ -109,6 +114,15 @@ export class Informer<T extends KubeObject = KubeObject> {
     return [...this.store.values()];
   }
 
+  /**
+   * Replaces the cached copy of `key` with `next(current)` without emitting an event, e.g. to drop data kept
+   * only until it could be digested. Not for new information: that comes from the server.
+   */
+  refine(key: string, next: (current: T) => T): void {
+    const current = this.store.get(key);
+    if (current) this.store.set(key, next(current));
+  }
+
   size(): number {
     return this.store.size;
   }
@@ -136,7 +150,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           },
           (event) => {
             this.failures = 0;
-            this.apply(event.type, event.object as T);
+            this.apply(event.type, event.object as KubeObject);
           },
           // The server ends the stream at timeoutSeconds; silence well past that means a dead connection.
           { signal, idleTimeoutMs: (timeoutSeconds + 30) * 1000 },
@@ -184,7 +198,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       });
       for (const item of page.items) {
         // List items carry no apiVersion/kind; watch events do. Make cached objects look alike.
-        const obj = { apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...item } as T;
+        const obj = this.keep({ apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...item });
         fresh.set(objectKey(obj), obj);
       }
       continueToken = page.metadata.continue || undefined;
@@ -210,18 +224,20 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private apply(type: string, obj: T): void {
-    const rv = obj.metadata?.resourceVersion;
-    if (type === 'BOOKMARK') {
-      if (rv) this.resourceVersion = rv;
-      return;
-    }
-    const key = objectKey(obj);
-    const old = this.store.get(key);
+  private keep(object: KubeObject): T {
+    return this.options.transform ? this.options.transform(object) : (object as T);
+  }
+
+  private apply(type: string, raw: KubeObject): void {
+    const rv = raw.metadata?.resourceVersion;
     if (type === 'DELETED') {
+      const key = objectKey(raw);
       this.store.delete(key);
-      this.emit({ type: 'deleted', object: obj });
+      this.emit({ type: 'deleted', object: this.keep(raw) });
     } else if (type === 'ADDED' || type === 'MODIFIED') {
+      const obj = this.keep(raw);
+      const key = objectKey(obj);
+      const old = this.store.get(key);
       this.store.set(key, obj);
       this.emit(old ? { type: 'updated', object: obj, old } : { type: 'added', object: obj });
     }

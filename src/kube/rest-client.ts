@@ -42,6 +42,9 @@ export interface RequestOptions {
   raw?: boolean;
 }
 
+/** Per-call limits of the typed helpers: a timeout of its own, or cancellation. */
+export type CallControl = Pick<RequestOptions, 'timeoutMs' | 'signal'>;
+
 export interface WatchEvent<T = KubeObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: T;
@@ -289,8 +292,8 @@ export class RestClient {
 
   // Typed helpers over resource paths.
 
-  get<T = KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
-    return this.request<T>('GET', resourcePath(type, { namespace, name }));
+  get<T = KubeObject>(type: ResourceType, name: string, namespace?: string, control: CallControl = {}): Promise<T> {
+    return this.request<T>('GET', resourcePath(type, { namespace, name }), { ...control });
   }
 
   list<T = KubeObject>(
@@ -302,16 +305,23 @@ export class RestClient {
   }
 
   /** POST. `fieldValidation: 'Strict'` refuses unknown fields as server-side apply does, instead of dropping them. */
-  create<T = KubeObject>(type: ResourceType, body: KubeObject, fieldManager: string, opts: { fieldValidation?: 'Strict' } = {}): Promise<T> {
+  create<T = KubeObject>(
+    type: ResourceType,
+    body: KubeObject,
+    fieldManager: string,
+    opts: { fieldValidation?: 'Strict' } & CallControl = {},
+  ): Promise<T> {
     const namespace = type.namespaced ? body.metadata?.namespace : undefined;
-    return this.request<T>('POST', resourcePath(type, { namespace }), { body, query: { fieldManager, fieldValidation: opts.fieldValidation } });
+    const { fieldValidation, ...control } = opts;
+    return this.request<T>('POST', resourcePath(type, { namespace }), { ...control, body, query: { fieldManager, fieldValidation } });
   }
 
   /** Server-side apply: we own exactly the fields we send; others' fields (and defaults) stay. */
-  apply<T = KubeObject>(type: ResourceType, body: KubeObject, fieldManager: string, opts: { subresource?: string } = {}): Promise<T> {
+  apply<T = KubeObject>(type: ResourceType, body: KubeObject, fieldManager: string, opts: { subresource?: string } & CallControl = {}): Promise<T> {
     const namespace = type.namespaced ? body.metadata?.namespace : undefined;
-    const path = resourcePath(type, { namespace, name: body.metadata?.name, subresource: opts.subresource });
-    return this.request<T>('PATCH', path, { body, contentType: APPLY_PATCH, query: { fieldManager, force: true } });
+    const { subresource, ...control } = opts;
+    const path = resourcePath(type, { namespace, name: body.metadata?.name, subresource });
+    return this.request<T>('PATCH', path, { ...control, body, contentType: APPLY_PATCH, query: { fieldManager, force: true } });
   }
 
   mergePatch<T = KubeObject>(
@@ -319,10 +329,11 @@ export class RestClient {
     name: string,
     namespace: string | undefined,
     patch: unknown,
-    opts: { subresource?: string; fieldManager?: string } = {},
+    opts: { subresource?: string; fieldManager?: string } & CallControl = {},
   ): Promise<T> {
-    const path = resourcePath(type, { namespace, name, subresource: opts.subresource });
-    return this.request<T>('PATCH', path, { body: patch, contentType: MERGE_PATCH, query: { fieldManager: opts.fieldManager } });
+    const { subresource, fieldManager, ...control } = opts;
+    const path = resourcePath(type, { namespace, name, subresource });
+    return this.request<T>('PATCH', path, { ...control, body: patch, contentType: MERGE_PATCH, query: { fieldManager } });
   }
 
   jsonPatch<T = KubeObject>(
@@ -346,8 +357,9 @@ export class RestClient {
     return this.request<T>('PUT', path, { body, query: { fieldManager: opts.fieldManager } });
   }
 
-  delete(type: ResourceType, name: string, namespace: string | undefined, options?: Record<string, unknown>): Promise<unknown> {
+  delete(type: ResourceType, name: string, namespace: string | undefined, options?: Record<string, unknown>, control: CallControl = {}): Promise<unknown> {
     return this.request('DELETE', resourcePath(type, { namespace, name }), {
+      ...control,
       body: options ? { kind: 'DeleteOptions', apiVersion: 'v1', ...options } : undefined,
     });
   }

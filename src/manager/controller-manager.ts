@@ -5,7 +5,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { FeatureGateName } from '../api/index.js';
 import { ClusterRegistry } from '../cluster/registry.js';
 import { EventRecorder } from '../kube/events.js';
+import { Executors } from '../execution/executors.js';
 import { InformerCache } from '../kube/informer-cache.js';
+import { MemberCaches } from '../members/member-caches.js';
 import { RestClient } from '../kube/rest-client.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RspController } from '../scheduling/controller.js';
@@ -34,6 +36,8 @@ export class ControllerManager {
     readonly typeConfigs: TypeConfigController,
     readonly scheduler: RspController | undefined,
     private readonly informers: InformerCache,
+    private readonly memberCaches: MemberCaches,
+    readonly executors: Executors,
     private readonly log: Logger,
   ) {}
 
@@ -58,11 +62,16 @@ export class ControllerManager {
       ...(requests ? { observer: requests } : {}),
       ...(options.metrics ? { onProbe: (cluster: string, ready: boolean) => options.metrics!.clusterReady(cluster, ready) } : {}),
     });
+    // Both subscribe to the registry before any controller does: caches and executors follow cluster changes first.
+    const memberCaches = new MemberCaches({ registry, targetNamespace: config.scope === 'Namespaced' ? options.namespace : undefined, log });
+    const executors = new Executors({ registry, log, observer: options.metrics?.executorObserver() });
     const events = new EventRecorder(host, 'kubefed-ts', log.child({ component: 'events' }));
     const typeConfigs = new TypeConfigController({
       host,
       registry,
       informers,
+      memberCaches,
+      executors,
       events,
       log,
       kubefedNamespace: options.namespace,
@@ -77,6 +86,7 @@ export class ControllerManager {
           host,
           registry,
           informers,
+          memberCaches,
           events,
           log,
           targetNamespace: config.scope === 'Namespaced' ? options.namespace : undefined,
@@ -87,13 +97,15 @@ export class ControllerManager {
     await typeConfigs.start();
     await scheduler?.start();
     log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');
-    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, log);
+    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, memberCaches, executors, log);
   }
 
   /** Stops taking new work, waits for reconciles in flight, then closes every watch and connection. */
   async stop(): Promise<void> {
     await this.scheduler?.stop();
     await this.typeConfigs.stop();
+    await this.executors.stop();
+    await this.memberCaches.stop();
     await this.registry.stop();
     await this.informers.stopAll();
     this.host.close();

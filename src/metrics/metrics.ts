@@ -3,6 +3,7 @@
 // (controller_runtime_reconcile_*, workqueue_*, kubefedcluster_total, dispatch_operation_duration_seconds);
 // kubefed-ts's own are prefixed `kubefed_`. Controllers see small adapters, never prom-client itself.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExecutorObserver } from '../execution/executor.js';
 import type { RequestObserver, Verb } from '../kube/rest-client.js';
 import type { WorkQueueObserver } from '../queue/work-queue.js';
 import type { WebhookObserver } from '../webhook/server.js';
@@ -123,6 +124,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly executorQueued = new Gauge({
+    name: 'kubefed_executor_queued',
+    help: 'Member work waiting in a cluster executor (queued or backing off before a retry), by cluster.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+
+  private readonly executorInFlight = new Gauge({
+    name: 'kubefed_executor_in_flight',
+    help: 'Member requests in flight from a cluster executor, by cluster.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+
+  private readonly executorAvailable = new Gauge({
+    name: 'kubefed_executor_available',
+    help: '1 while a cluster executor takes work, 0 while it fails fast because the cluster does not answer.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -148,6 +170,16 @@ export class Metrics {
         this.dispatchDuration.observe({ action }, seconds);
       },
       propagationLatency: (controller, seconds) => this.propagation.observe({ controller }, seconds),
+    };
+  }
+
+  executorObserver(): ExecutorObserver {
+    return {
+      onDepth: (cluster, queued, inFlight) => {
+        this.executorQueued.set({ cluster }, queued);
+        this.executorInFlight.set({ cluster }, inFlight);
+      },
+      onAvailability: (cluster, available) => this.executorAvailable.set({ cluster }, available ? 1 : 0),
     };
   }
 

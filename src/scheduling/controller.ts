@@ -20,7 +20,9 @@ import {
 import type { ClusterRegistry } from '../cluster/registry.js';
 import { errorMessage, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventSink } from '../kube/events.js';
-import type { InformerCache, InformerLease } from '../kube/informer-cache.js';
+import { WITHOUT_MANAGED_FIELDS, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
+import type { MemberCacheLease, MemberCaches } from '../members/member-caches.js';
+import type { MemberObject } from '../members/member-object.js';
 import type { RestClient } from '../kube/rest-client.js';
 import { objectKey, splitKey, type KubeObject, type ResourceType } from '../kube/types.js';
 import type { SyncMetrics } from '../metrics/metrics.js';
@@ -65,12 +67,12 @@ export const SchedulingReason = {
 const UNSCHEDULABLE_THRESHOLD_MS = 60_000;
 const RECHECK_MS = 5_000;
 const CACHE_WAIT_MS = 500;
-const CACHE_SYNC_GRACE_MS = 10_000;
 
 export interface RspControllerOptions {
   host: RestClient;
   registry: ClusterRegistry;
   informers: InformerCache;
+  memberCaches: MemberCaches;
   events: EventSink;
   log: Logger;
   targetNamespace: string | undefined;
@@ -85,9 +87,8 @@ export class RspController {
   private readonly queue: WorkQueue;
   private rspLease: InformerLease<Rsp> | undefined;
   private readonly fedLeases = new Map<string, InformerLease<Fed>>();
-  /** `kind|cluster` → member workload cache. */
-  private readonly members = new Map<string, InformerLease>();
-  private readonly memberSince = new Map<string, number>();
+  /** Federated kind → the member workload caches of its target type. */
+  private readonly members = new Map<string, MemberCacheLease>();
   private readonly unsubscribe: Array<() => void> = [];
   private loop: Promise<void> | undefined;
 
@@ -97,23 +98,28 @@ export class RspController {
   }
 
   async start(): Promise<void> {
-    const { informers, host, targetNamespace } = this.options;
+    const { informers, host, targetNamespace, memberCaches } = this.options;
     this.rspLease = informers.acquire<Rsp>(host, RspType, { namespace: targetNamespace, log: this.log });
     this.rspLease.informer.on(({ object }) => this.queue.add(objectKey(object)));
     for (const [kind, types] of Object.entries(SCHEDULABLE)) {
-      const lease = informers.acquire<Fed>(host, types.federated, { namespace: targetNamespace, log: this.log });
+      const lease = informers.acquire<Fed>(host, types.federated, { namespace: targetNamespace, log: this.log, view: WITHOUT_MANAGED_FIELDS as never });
       lease.informer.on(({ object }) => this.enqueueIfScheduled(objectKey(object)));
       this.fedLeases.set(kind, lease);
+      // Replica counts and readiness in members drive rebalancing and the second half of a move.
+      this.members.set(
+        kind,
+        memberCaches.acquire({
+          type: types.target,
+          projection: { status: true, workload: true },
+          onEvent: (_cluster, { object }) => this.enqueueIfScheduled(objectKey(object)),
+        }),
+      );
     }
     this.unsubscribe.push(
-      this.options.registry.onEvent((event) => {
-        if (event.type === 'removed' || event.type === 'changed') void this.dropMember(event.name);
-        if (event.type === 'ready') for (const kind of Object.keys(SCHEDULABLE)) this.members.get(`${kind}|${event.name}`)?.informer.retryNow();
-        this.ensureMemberInformers();
+      this.options.registry.onEvent(() => {
         for (const rsp of this.rspLease?.informer.list() ?? []) this.queue.add(objectKey(rsp));
       }),
     );
-    this.ensureMemberInformers();
     await this.rspLease.informer.waitForSync();
     this.loop = this.queue.run(4, (key) => this.reconcile(key));
     this.log.info('replica scheduler started');
@@ -123,7 +129,7 @@ export class RspController {
     for (const off of this.unsubscribe.splice(0)) off();
     await this.queue.shutdown({ drain: true });
     await this.loop;
-    await Promise.all([...this.members.keys()].map((k) => this.members.get(k)!.release()));
+    await Promise.all([...this.members.values()].map((lease) => lease.release()));
     this.members.clear();
     await Promise.all([...this.fedLeases.values()].map((l) => l.release()));
     await this.rspLease?.release();
@@ -131,34 +137,6 @@ export class RspController {
 
   private enqueueIfScheduled(key: string): void {
     if (this.rspLease?.informer.get(key)) this.queue.add(key);
-  }
-
-  private ensureMemberInformers(): void {
-    for (const cluster of this.options.registry.clusters()) {
-      if (!cluster.client) continue;
-      for (const [kind, types] of Object.entries(SCHEDULABLE)) {
-        const id = `${kind}|${cluster.name}`;
-        if (this.members.has(id)) continue;
-        const lease = this.options.informers.acquire(cluster.client, types.target, {
-          namespace: this.options.targetNamespace,
-          labelSelector: 'kubefed.io/managed',
-          log: this.log.child({ cluster: cluster.name }),
-        });
-        // Replica counts and readiness in members drive rebalancing and the second half of a move.
-        lease.informer.on(({ object }) => this.enqueueIfScheduled(objectKey(object)));
-        this.members.set(id, lease);
-        this.memberSince.set(id, Date.now());
-      }
-    }
-  }
-
-  private async dropMember(cluster: string): Promise<void> {
-    for (const kind of Object.keys(SCHEDULABLE)) {
-      const id = `${kind}|${cluster}`;
-      const lease = this.members.get(id);
-      this.members.delete(id);
-      await lease?.release();
-    }
   }
 
   private async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
@@ -172,11 +150,9 @@ export class RspController {
     // Decide only from filled caches: a half-filled one would look like missing objects and cause churn.
     const fedInformer = this.fedLeases.get(kind)!.informer;
     if (!fedInformer.hasSynced()) return { requeueAfterMs: CACHE_WAIT_MS };
+    const members = this.members.get(kind)!;
     for (const c of this.options.registry.clusters()) {
-      const lease = this.members.get(`${kind}|${c.name}`);
-      if (c.ready && lease && !lease.informer.hasSynced() && Date.now() - (this.memberSince.get(`${kind}|${c.name}`) ?? 0) < CACHE_SYNC_GRACE_MS) {
-        return { requeueAfterMs: CACHE_WAIT_MS };
-      }
+      if (c.ready && members.state(c.name).kind === 'filling') return { requeueAfterMs: CACHE_WAIT_MS };
     }
     const fed = fedInformer.get(key);
     if (!fed) {
@@ -194,9 +170,9 @@ export class RspController {
     }
 
     const target = SCHEDULABLE[kind].target;
-    const workloads = new Map<string, KubeObject>();
+    const workloads = new Map<string, MemberObject>();
     for (const c of clusters) {
-      const w = this.members.get(`${kind}|${c.name}`)?.informer.get(key);
+      const w = members.get(c.name, key);
       if (w) workloads.set(c.name, w);
     }
     const current: Record<string, number> = {};

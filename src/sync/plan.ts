@@ -5,13 +5,15 @@
 // How "nothing changed" is known without writing: every member object we write carries a hash of the
 // desired object (`kubefed.io/propagated-hash`), and we remember the resourceVersion our last write
 // produced. Same hash and same resourceVersion: nothing to do. Same hash but the object changed since (or
-// after a restart, when nothing is remembered): compare desired ⊆ actual; equal means no write.
-import { MANAGED_LABEL, MANAGED_LABEL_FALSE, MANAGED_LABEL_TRUE, PropagationStatus } from '../api/constants.js';
+// after a restart, when nothing is remembered): the member cache judged, when the object's watch event came,
+// whether desired ⊆ actual (`judgeMemberObject`); contained means no write.
+import { MANAGED_LABEL, MANAGED_LABEL_FALSE, MANAGED_LABEL_TRUE, PROPAGATED_HASH_ANNOTATION, PropagationStatus } from '../api/constants.js';
 import type { KubeObject } from '../kube/types.js';
+import type { Judgement, MemberObject } from '../members/member-object.js';
 import { diffPaths, isSemanticSubset } from './compare.js';
 import type { RenderResult } from './render.js';
 
-export const PROPAGATED_HASH_ANNOTATION = 'kubefed.io/propagated-hash';
+export { PROPAGATED_HASH_ANNOTATION };
 
 /** What the controller remembers of its last write of one object to one cluster. */
 export interface WriteRecord {
@@ -45,7 +47,7 @@ export interface ClusterPlanInput {
   /** The hash of the rendered object, computed by the caller (see `desiredHash`). */
   hash: string | undefined;
   /** The member object from the managed-label cache, if any. */
-  cached: KubeObject | undefined;
+  cached: MemberObject | undefined;
   record: WriteRecord | undefined;
   /** True when the member "cluster" is the host itself and the object is a Namespace: never deleted there. */
   isHostNamespace: boolean;
@@ -88,8 +90,22 @@ export function planClusterAction(input: ClusterPlanInput): ClusterAction {
   if (cached.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] !== hash) {
     return { kind: 'update', desired, hash, drift: undefined };
   }
-  if (isSemanticSubset(desired, cached)) return { kind: 'none', status: PropagationStatus.Ok };
-  return { kind: 'update', desired, hash, drift: diffPaths(desired, cached) };
+  const judgement = cached.judgement;
+  // Never judged against this desired object: write to be sure (rare: see member-object.ts).
+  if (!judgement || judgement.hash !== hash) return { kind: 'update', desired, hash, drift: undefined };
+  if (judgement.drift.length === 0) return { kind: 'none', status: PropagationStatus.Ok };
+  return { kind: 'update', desired, hash, drift: [...judgement.drift] };
+}
+
+/**
+ * Whether a whole member object contains the desired object (with its hash annotation and managed label), and
+ * if not, where it differs. Only worth asking when the object carries the desired hash: otherwise it is
+ * rewritten anyway, and the judgement vouches for nothing.
+ */
+export function judgeMemberObject(object: KubeObject, desired: { object: Record<string, unknown>; hash: string } | undefined): Judgement {
+  if (!desired || object.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] !== desired.hash) return { hash: undefined, drift: [] };
+  const wanted = withHash(desired.object, desired.hash);
+  return { hash: desired.hash, drift: isSemanticSubset(wanted, object) ? [] : diffPaths(wanted, object) };
 }
 
 /** The desired object with its hash annotation and the managed label, ready to apply. */

@@ -18,7 +18,9 @@ import type { ClusterRegistry } from '../cluster/registry.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import type { EventSink } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
-import type { InformerCache, InformerLease } from '../kube/informer-cache.js';
+import { WITHOUT_MANAGED_FIELDS, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
+import type { Executors } from '../execution/executors.js';
+import type { MemberCaches } from '../members/member-caches.js';
 import { resourcePath, type RestClient } from '../kube/rest-client.js';
 import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js';
 import { WorkQueue } from '../queue/work-queue.js';
@@ -39,6 +41,8 @@ export interface TypeConfigControllerOptions {
   host: RestClient;
   registry: ClusterRegistry;
   informers: InformerCache;
+  memberCaches: MemberCaches;
+  executors: Executors;
   events: EventSink;
   log: Logger;
   kubefedNamespace: string;
@@ -171,6 +175,8 @@ export class TypeConfigController {
       host: o.host,
       registry: o.registry,
       informers: o.informers,
+      memberCaches: o.memberCaches,
+      executors: o.executors,
       events: o.events,
       log: o.log,
       targetNamespace: o.scope === 'Namespaced' ? o.kubefedNamespace : undefined,
@@ -214,6 +220,7 @@ export class TypeConfigController {
     const lease = informers.acquire<KubeObject>(host, spec.federated, {
       namespace: scope === 'Namespaced' ? kubefedNamespace : undefined,
       log: this.log,
+      view: WITHOUT_MANAGED_FIELDS,
     });
     const listeners = new Set<(namespace: string) => void>();
     const notify = (namespace: string | undefined): void => {

@@ -1,16 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { PropagationStatus } from '../../../src/api/constants.js';
 import type { KubeObject } from '../../../src/kube/types.js';
-import { planClusterAction, PROPAGATED_HASH_ANNOTATION, recordOf, withHash, type ClusterPlanInput } from '../../../src/sync/plan.js';
+import { METADATA_ONLY, projectMemberObject, type MemberObject } from '../../../src/members/member-object.js';
+import { judgeMemberObject, planClusterAction, PROPAGATED_HASH_ANNOTATION, recordOf, withHash, type ClusterPlanInput } from '../../../src/sync/plan.js';
 
 const rendered = { ok: true as const, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns' }, data: { mode: 'safe' } }, warnings: [] };
 const hash = 'h1';
 const desired = withHash(rendered.object, hash);
-const member = (rv: string, data: Record<string, string>, annotationHash = hash): KubeObject => ({
+const wholeMember = (rv: string, data: Record<string, string>, annotationHash = hash): KubeObject => ({
   ...desired,
   metadata: { ...desired.metadata, resourceVersion: rv, annotations: { [PROPAGATED_HASH_ANNOTATION]: annotationHash } },
   data,
 });
+/** The member object as the cache keeps it: judged when its watch event came, against the desired object. */
+const member = (rv: string, data: Record<string, string>, annotationHash = hash): MemberObject => {
+  const whole = wholeMember(rv, data, annotationHash);
+  return projectMemberObject(whole, METADATA_ONLY, judgeMemberObject(whole, { object: rendered.object, hash }));
+};
 const input = (over: Partial<ClusterPlanInput>): ClusterPlanInput => ({
   ready: true,
   selected: true,
@@ -57,5 +63,28 @@ describe('planClusterAction', () => {
     expect(planClusterAction(input({ selected: false, cached: member('4', { mode: 'safe' }), isHostNamespace: true })).kind).toBe('unlabel');
     expect(planClusterAction(input({ selected: false }))).toEqual({ kind: 'none', status: PropagationStatus.Ok });
     expect(planClusterAction(input({ ready: false }))).toEqual({ kind: 'none', status: PropagationStatus.ClusterNotReady });
+  });
+
+  it('trusts only a judgement made against this desired object, and writes when there is none', () => {
+    const whole = wholeMember('4', { mode: 'safe' });
+    const unjudged = projectMemberObject(whole, METADATA_ONLY, undefined);
+    expect(planClusterAction(input({ cached: unjudged }))).toMatchObject({ kind: 'update', drift: undefined });
+    // Judged against another desired object (the template changed back and forth since): not trusted either.
+    const judgedElsewhere = projectMemberObject(whole, METADATA_ONLY, { hash: 'h0', drift: [] });
+    expect(planClusterAction(input({ cached: judgedElsewhere }))).toMatchObject({ kind: 'update', drift: undefined });
+  });
+});
+
+describe('judgeMemberObject', () => {
+  it.each([
+    ['contains the desired object (extra fields are fine)', { mode: 'safe', extra: 'x' }, hash, { hash, drift: [] }],
+    ['differs where someone changed it', { mode: 'yolo' }, hash, { hash, drift: ['/data/mode'] }],
+    ['carries another hash: vouches for nothing', { mode: 'safe' }, 'other', { hash: undefined, drift: [] }],
+  ])('%s', (_what, data, annotationHash, judgement) => {
+    expect(judgeMemberObject(wholeMember('1', data, annotationHash), { object: rendered.object, hash })).toEqual(judgement);
+  });
+
+  it('vouches for nothing without a desired object', () => {
+    expect(judgeMemberObject(wholeMember('1', { mode: 'safe' }), undefined)).toEqual({ hash: undefined, drift: [] });
   });
 });
