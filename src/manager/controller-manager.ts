@@ -35,6 +35,7 @@ export class ControllerManager {
     readonly scheduler: RspController | undefined,
     private readonly informers: InformerCache,
     private readonly log: Logger,
+    private readonly stopCountingObjects: (() => void) | undefined,
   ) {}
 
   static async start(options: ControllerManagerOptions): Promise<ControllerManager> {
@@ -86,12 +87,14 @@ export class ControllerManager {
     await registry.start();
     await typeConfigs.start();
     await scheduler?.start();
+    const stopCountingObjects = options.metrics?.countFederatedObjects(() => typeConfigs.federatedObjectSources());
     log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');
-    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, log);
+    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, log, stopCountingObjects);
   }
 
   /** Stops taking new work, waits for reconciles in flight, then closes every watch and connection. */
   async stop(): Promise<void> {
+    this.stopCountingObjects?.();
     await this.scheduler?.stop();
     await this.typeConfigs.stop();
     await this.registry.stop();
