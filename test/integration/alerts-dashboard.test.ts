@@ -72,14 +72,19 @@ function run(file: string, args: string[], env: Record<string, string> = {}): Pr
   });
 }
 
-/** `helm template` of the chart with `--set` values, as objects; helm gets folders of its own. */
-async function render(values: string[]): Promise<K8sObject[]> {
+/** The real helm, with folders of its own. */
+function helm(args: string[]): Promise<CommandResult> {
   const helmHome = path.join(workDir, 'helm');
-  const result = await run(
-    path.join(resolveBinDir(['helm']), 'helm'),
-    ['template', RELEASE, chartDir, '--namespace', RELEASE_NS, ...values.flatMap((v) => ['--set', v])],
-    { HELM_CACHE_HOME: path.join(helmHome, 'cache'), HELM_CONFIG_HOME: path.join(helmHome, 'config'), HELM_DATA_HOME: path.join(helmHome, 'data') },
-  );
+  return run(path.join(resolveBinDir(['helm']), 'helm'), args, {
+    HELM_CACHE_HOME: path.join(helmHome, 'cache'),
+    HELM_CONFIG_HOME: path.join(helmHome, 'config'),
+    HELM_DATA_HOME: path.join(helmHome, 'data'),
+  });
+}
+
+/** `helm template` of the chart with `--set` values, as objects. */
+async function render(values: string[]): Promise<K8sObject[]> {
+  const result = await helm(['template', RELEASE, chartDir, '--namespace', RELEASE_NS, ...values.flatMap((v) => ['--set', v])]);
   expect(result.code, result.stderr).toBe(0);
   return yaml.loadAll(result.stdout).filter((doc): doc is K8sObject => doc !== null && typeof doc === 'object');
 }
@@ -157,6 +162,14 @@ afterAll(async () => {
 const alerts = (): Rule[] => rules.groups.flatMap((g) => g.rules);
 
 describe('PrometheusRule', () => {
+  it('passes helm lint --strict with the alerts and the dashboard enabled', async () => {
+    const lint = await helm(['lint', '--strict', chartDir, '--namespace', RELEASE_NS, '--set', 'prometheusRule.enabled=true', '--set', 'grafanaDashboard.enabled=true']);
+    expect(lint.code, lint.stdout + lint.stderr).toBe(0);
+    const badThreshold = await helm(['template', RELEASE, chartDir, '--set', 'prometheusRule.queueDepthThreshold=many']);
+    expect(badThreshold.code).not.toBe(0);
+    expect(badThreshold.stderr).toContain('queueDepthThreshold');
+  });
+
   it('is rendered only when prometheusRule.enabled, with the PrometheusRule and alert labels asked for', async () => {
     expect((await render([])).map((o) => o.kind)).not.toContain('PrometheusRule');
     const custom = await render([
@@ -237,6 +250,10 @@ describe('Grafana dashboard', () => {
     expect(configMap.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
     expect(dashboard).toEqual(dashboardFile);
     expect(dashboard).toMatchObject({ uid: 'kubefed-ts', title: 'kubefed-ts' });
+    // The real API server takes the ConfigMap as rendered (in a namespace that always exists).
+    const inDefault = { ...configMap, metadata: { ...configMap.metadata, namespace: 'default' } };
+    const dryRun = await kubectl('host', ['create', '--dry-run=server', '-o', 'name', '-f', '-'], JSON.stringify(inDefault));
+    expect(dryRun.code, dryRun.stderr).toBe(0);
     const elsewhere = await render(['grafanaDashboard.enabled=true', 'grafanaDashboard.namespace=monitoring', 'grafanaDashboard.labels.custom=yes']);
     expect(elsewhere.find((o) => o.metadata.name === `${RELEASE}-dashboard`)!.metadata).toMatchObject({
       namespace: 'monitoring',
