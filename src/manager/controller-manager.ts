@@ -39,6 +39,7 @@ export class ControllerManager {
     private readonly memberCaches: MemberCaches,
     readonly executors: Executors,
     private readonly log: Logger,
+    private readonly stopCountingObjects: (() => void) | undefined,
   ) {}
 
   static async start(options: ControllerManagerOptions): Promise<ControllerManager> {
@@ -96,12 +97,14 @@ export class ControllerManager {
     await registry.start();
     await typeConfigs.start();
     await scheduler?.start();
+    const stopCountingObjects = options.metrics?.countFederatedObjects(() => typeConfigs.federatedObjectSources());
     log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');
-    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, memberCaches, executors, log);
+    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, memberCaches, executors, log, stopCountingObjects);
   }
 
   /** Stops taking new work, waits for reconciles in flight, then closes every watch and connection. */
   async stop(): Promise<void> {
+    this.stopCountingObjects?.();
     await this.scheduler?.stop();
     await this.typeConfigs.stop();
     await this.executors.stop();

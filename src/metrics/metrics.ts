@@ -1,5 +1,5 @@
 // Prometheus metrics of every loop: work queues, reconciles, member API calls, cluster health, leadership,
-// propagation latency, admission reviews. KubeFed's metric names are kept where a dashboard may use them
+// propagation latency, admission reviews, federated objects by Propagation status. KubeFed's metric names are kept where a dashboard may use them
 // (controller_runtime_reconcile_*, workqueue_*, kubefedcluster_total, dispatch_operation_duration_seconds);
 // kubefed-ts's own are prefixed `kubefed_`. Controllers see small adapters, never prom-client itself.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -7,6 +7,7 @@ import type { ExecutorObserver } from '../execution/executor.js';
 import type { RequestObserver, Verb } from '../kube/rest-client.js';
 import type { WorkQueueObserver } from '../queue/work-queue.js';
 import type { WebhookObserver } from '../webhook/server.js';
+import { countByClusterStatus, countByPropagation, type FederatedObjectSource } from './federated-objects.js';
 
 const KUBEFED_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20, 22.5, 25, 27.5, 30, 50, 75, 100, 1000];
 const FAST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -110,6 +111,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The running sync controllers' caches, counted at scrape time (only the leader has any). */
+  private federatedObjectSources: (() => Iterable<FederatedObjectSource>) | undefined;
+  private readonly federatedObjects = new Gauge({
+    name: 'kubefed_federated_objects',
+    help: 'Federated objects by controller and Propagation condition (status True, False or Unknown; reason when not True).',
+    labelNames: ['controller', 'status', 'reason'],
+    registers: [this.registry],
+    collect: () => {
+      this.federatedObjects.reset();
+      if (!this.federatedObjectSources) return;
+      for (const c of countByPropagation(this.federatedObjectSources())) {
+        this.federatedObjects.set({ controller: c.controller, status: c.status, reason: c.reason }, c.count);
+      }
+    },
+  });
+  private readonly federatedObjectClusters = new Gauge({
+    name: 'kubefed_federated_object_clusters',
+    help: "Federated objects' placements by controller, cluster and that cluster's propagation status (Ok when in the desired state).",
+    labelNames: ['controller', 'cluster', 'status'],
+    registers: [this.registry],
+    collect: () => {
+      this.federatedObjectClusters.reset();
+      if (!this.federatedObjectSources) return;
+      for (const c of countByClusterStatus(this.federatedObjectSources())) {
+        this.federatedObjectClusters.set({ controller: c.controller, cluster: c.cluster, status: c.status }, c.count);
+      }
+    },
+  });
+
   private readonly webhookReviews = new Counter({
     name: 'kubefed_webhook_reviews_total',
     help: 'Admission reviews answered, by path and outcome (allowed, patched, denied, invalid).',
@@ -150,6 +180,9 @@ export class Metrics {
   }
 
   queueObserver(name: string): WorkQueueObserver {
+    // Series exist from the start, so an alert's rate() sees the first error and the depth reads 0, not absent.
+    this.queueDepth.set({ name }, 0);
+    this.reconcileErrors.inc({ controller: name }, 0);
     return {
       onDepth: (depth) => this.queueDepth.set({ name }, depth),
       onAdd: () => this.queueAdds.inc({ name }),
@@ -211,6 +244,17 @@ export class Metrics {
     this.clusterReadyGauge.remove({ cluster });
     this.clusterStateGauge.remove({ state: 'ready', cluster });
     this.clusterStateGauge.remove({ state: 'notready', cluster });
+  }
+
+  /**
+   * Counts the federated objects `source` lists whenever /metrics is scraped. Returns the function that
+   * stops it (the controllers are gone), which clears the counts.
+   */
+  countFederatedObjects(source: () => Iterable<FederatedObjectSource>): () => void {
+    this.federatedObjectSources = source;
+    return () => {
+      if (this.federatedObjectSources === source) this.federatedObjectSources = undefined;
+    };
   }
 
   setLeader(leader: boolean): void {

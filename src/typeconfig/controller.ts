@@ -24,6 +24,7 @@ import type { MemberCaches } from '../members/member-caches.js';
 import { resourcePath, type RestClient } from '../kube/rest-client.js';
 import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js';
 import { WorkQueue } from '../queue/work-queue.js';
+import type { FederatedObjectSource } from '../metrics/federated-objects.js';
 import type { SyncMetrics } from '../metrics/metrics.js';
 import { SyncController, type FederatedTypeSpec, type NamespaceFederation } from '../sync/controller.js';
 import { selectClusters } from '../sync/placement.js';
@@ -105,6 +106,11 @@ export class TypeConfigController {
   /** The running sync controllers, by FTC name. */
   controllers(): Map<string, SyncController> {
     return new Map([...this.running].map(([name, r]) => [name, r.controller]));
+  }
+
+  /** What each running sync controller caches, under its metrics label: counted by /metrics at scrape time. */
+  federatedObjectSources(): FederatedObjectSource[] {
+    return [...this.running.values()].map(({ controller }) => ({ controller: controller.metricsName, objects: controller.fedInformer?.list() ?? [] }));
   }
 
   private async reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
