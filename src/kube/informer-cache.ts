@@ -32,7 +32,7 @@ export type SharedInformerOptions<T extends KubeObject = KubeObject> = Omit<Info
   view?: CachedView<T>;
 };
 
-/** Federated objects as controllers read them: without managedFields, which nothing here reads. */
+/** Objects as controllers read them: without managedFields, which nothing here reads. */
 export const WITHOUT_MANAGED_FIELDS: CachedView = {
   name: 'without-managed-fields',
   transform: (object) => {
@@ -41,6 +41,11 @@ export const WITHOUT_MANAGED_FIELDS: CachedView = {
     return { ...object, metadata };
   },
 };
+
+/** {@link WITHOUT_MANAGED_FIELDS} for a cache of `T` (the transform keeps every other field, so it stays a `T`). */
+export function withoutManagedFields<T extends KubeObject>(): CachedView<T> {
+  return WITHOUT_MANAGED_FIELDS as CachedView<T>;
+}
 
 export class InformerCache {
   private readonly shared = new Map<string, Shared>();

@@ -20,7 +20,7 @@ import {
 import type { ClusterRegistry } from '../cluster/registry.js';
 import { errorMessage, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventSink } from '../kube/events.js';
-import { WITHOUT_MANAGED_FIELDS, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
+import { withoutManagedFields, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
 import type { MemberCacheLease, MemberCaches } from '../members/member-caches.js';
 import type { MemberObject } from '../members/member-object.js';
 import type { RestClient } from '../kube/rest-client.js';
@@ -102,7 +102,7 @@ export class RspController {
     this.rspLease = informers.acquire<Rsp>(host, RspType, { namespace: targetNamespace, log: this.log });
     this.rspLease.informer.on(({ object }) => this.queue.add(objectKey(object)));
     for (const [kind, types] of Object.entries(SCHEDULABLE)) {
-      const lease = informers.acquire<Fed>(host, types.federated, { namespace: targetNamespace, log: this.log, view: WITHOUT_MANAGED_FIELDS as never });
+      const lease = informers.acquire<Fed>(host, types.federated, { namespace: targetNamespace, log: this.log, view: withoutManagedFields() });
       lease.informer.on(({ object }) => this.enqueueIfScheduled(objectKey(object)));
       this.fedLeases.set(kind, lease);
       // Replica counts and readiness in members drive rebalancing and the second half of a move.

@@ -20,7 +20,7 @@ import type { MemberAction, WorkOutcome } from '../execution/work.js';
 import { errorMessage, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventSink } from '../kube/events.js';
 import type { Informer, InformerEvent } from '../kube/informer.js';
-import { WITHOUT_MANAGED_FIELDS, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
+import { withoutManagedFields, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
 import type { RestClient } from '../kube/rest-client.js';
 import { apiVersionOf, objectKey, splitKey, type KubeObject, type ResourceType } from '../kube/types.js';
 import type { MemberCacheLease, MemberCaches } from '../members/member-caches.js';
@@ -118,7 +118,7 @@ export class SyncController {
     this.fedLease = informers.acquire<FedObject>(host, type.federated, {
       namespace: this.options.targetNamespace,
       log: this.log,
-      view: WITHOUT_MANAGED_FIELDS as never,
+      view: withoutManagedFields(),
     });
     this.fedLease.informer.on((event) => this.onFedEvent(event));
     this.unsubscribe.push(

@@ -13,7 +13,6 @@ import type { PlannedEvent } from './outcome-events.js';
 import { planClusterAction, type ClusterAction } from './plan.js';
 import { desiredHash, renderForCluster, type RenderResult, type RenderTarget } from './render.js';
 import { MANAGED_LABEL, MANAGED_LABEL_TRUE } from '../api/constants.js';
-import { clusterList } from './outcome-events.js';
 
 export interface PlacementDecision {
   /** Selected registered clusters. */
@@ -317,7 +316,7 @@ function planDeletion(snapshot: SyncSnapshot): SyncPlan {
     plan.events.push({
       type: 'Warning',
       reason: 'WaitForRemovalInCluster',
-      message: `Waiting for ${clusterList(unreachable)} to become reachable before deleting`,
+      message: `Waiting for clusters ${unreachable.join(', ')} to become reachable before deleting`,
     });
     plan.requeueAfterMs = UNREACHABLE_RECHECK_MS;
     return plan;
