@@ -15,7 +15,7 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left; vertical-align: top; }
 th { background: var(--none-bg); font-weight: 600; }
 td.num { text-align: right; }
-td.name { font-weight: 600; }
+td.name { font-weight: 600; white-space: nowrap; }
 code { font: 12px ui-monospace, monospace; background: var(--none-bg); padding: 0 .2rem; border-radius: 3px; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: 12px; text-decoration: none; white-space: nowrap; }
 .tone-ok { background: var(--ok-bg); color: var(--ok); }
@@ -27,6 +27,7 @@ code { font: 12px ui-monospace, monospace; background: var(--none-bg); padding: 
 .message { color: var(--failed); font-size: 12px; white-space: pre-wrap; word-break: break-word; max-width: 40rem; }
 .reason { font-size: 12px; color: var(--muted); }
 .matrix td.cell { font-size: 12px; text-align: center; white-space: nowrap; }
+.matrix td.nowrap { white-space: nowrap; }
 .scroll { overflow-x: auto; }
 form#filters { margin: .5rem 0; display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
 .summary, .legend { font-size: 12px; color: var(--muted); }

@@ -41,7 +41,8 @@ export interface ClusterRow {
   message: string;
   version: string;
   lastProbe: TimeText;
-  readySince: TimeText;
+  /** When the Ready condition last changed status. */
+  readyChanged: TimeText;
   labels: string[];
   /** Federated objects whose status lists this cluster. */
   placed: number;
@@ -228,7 +229,7 @@ function clusterRow(cluster: ClusterSnapshot, placed: { placed: number; notOk: n
     message: cluster.ready ? '' : (condition?.message ?? ''),
     version: cluster.kubernetesVersion ?? '',
     lastProbe: timeText(cluster.lastProbeAt, now),
-    readySince: timeText(condition?.lastTransitionTime, now),
+    readyChanged: timeText(condition?.lastTransitionTime, now),
     labels: Object.entries(cluster.labels)
       .sort(([a], [b]) => byName(a, b))
       .map(([k, v]) => `${k}=${v}`),
@@ -294,7 +295,8 @@ function rspRow(rsp: RspSnapshot, fed: FedObjectSnapshot | undefined, registered
     rebalance: rsp.spec.rebalance === true,
     scheduled: {
       status: scheduledStatus,
-      tone: scheduledStatus === 'True' ? 'ok' : condition ? 'failed' : 'pending',
+      // Waiting for new replicas to be ready before shrinking other clusters is progress, not a failure.
+      tone: scheduledStatus === 'True' ? 'ok' : !condition || condition.reason === 'WaitingForReplicas' ? 'pending' : 'failed',
       reason: condition?.reason ?? '',
       message: condition?.message ?? '',
     },

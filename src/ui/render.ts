@@ -70,14 +70,14 @@ function clustersSection(model: PageModel): SafeHtml {
 <td class="readiness">${badge(c.readiness, c.tone)}${c.reason ? html` <span class="reason">${c.reason}</span>` : ''}${c.message ? html`<div class="message">${c.message}</div>` : ''}</td>
 <td>${c.version || html`<span class="muted">–</span>`}</td>
 <td>${time(c.lastProbe)}</td>
-<td>${time(c.readySince)}</td>
+<td>${time(c.readyChanged)}</td>
 <td class="labels">${c.labels.length ? c.labels.map((l) => html`<code>${l}</code> `) : html`<span class="muted">none</span>`}</td>
 <td class="num placed">${c.placed}${c.notOk ? html` <span class="tone-text-failed">(${c.notOk} not OK)</span>` : ''}</td>
 </tr>`;
   return html`<section id="clusters"><h2>Member clusters <span class="count">${model.clusters.length}</span></h2>
 ${
   model.clusters.length
-    ? html`<table><thead><tr><th>Cluster</th><th>Ready</th><th>Version</th><th>Last probe</th><th>Since</th><th>Labels</th><th>Objects placed</th></tr></thead>
+    ? html`<table><thead><tr><th>Cluster</th><th>Ready</th><th>Version</th><th>Last probe</th><th>Changed</th><th>Labels</th><th>Objects placed</th></tr></thead>
 <tbody>${model.clusters.map(row)}</tbody></table>`
     : html`<p class="muted">No KubeFedCluster is registered.</p>`
 }
@@ -112,8 +112,8 @@ function options(values: readonly string[], selected: string, allLabel: string, 
 
 function matrixRow(row: MatrixRow): SafeHtml {
   return html`<tr data-object="${row.namespace}/${row.name}" data-type="${row.type}" data-status="${row.status}">
-<td>${row.namespace}</td>
-<td class="name">${row.name}</td>
+<td class="nowrap">${row.namespace}</td>
+<td class="name nowrap">${row.name}</td>
 <td>${row.federatedKind}</td>
 <td>${badge(row.status, row.tone)}</td>
 ${row.cells.map((c) => html`<td class="cell tone-${c.tone}" data-cluster="${c.cluster}" title="${c.cluster}: ${c.status || 'not placed'}">${c.status || '–'}</td>`)}
@@ -161,7 +161,7 @@ function rspSection(model: PageModel): SafeHtml {
   const rsp = (r: RspRow): SafeHtml => html`<div class="rsp" data-rsp="${r.namespace}/${r.name}">
 <h3>${r.namespace}/${r.name} <span class="muted">→ ${r.targetKind}, ${r.totalReplicas} replicas${r.rebalance ? ', rebalance' : ''}</span></h3>
 <p>${badge(`Scheduled ${r.scheduled.status}`, r.scheduled.tone)}${r.scheduled.reason ? html` <span class="reason">${r.scheduled.reason}</span>` : ''}${
-    r.scheduled.message ? html` <span class="message">${r.scheduled.message}</span>` : ''
+    r.scheduled.message ? html` <span class="${r.scheduled.tone === 'failed' ? 'message' : 'muted'}">${r.scheduled.message}</span>` : ''
   }${r.targetFound ? '' : html` <span class="tone-text-failed">the ${r.targetKind} is not in a running controller's cache</span>`}</p>
 <table><thead><tr><th>Cluster</th><th>Weight</th><th>Min</th><th>Max</th><th>Scheduled</th><th>In the ${r.targetKind}</th><th>Overflow</th></tr></thead>
 <tbody>${r.clusters.map(
@@ -208,11 +208,11 @@ ${rspSection(model)}`,
 }
 
 /** What a replica without caches (a standby, or a leader still starting) answers instead. */
-export function renderUnavailable(reason: string): string {
+export function renderUnavailable(reason: string, kubefedNamespace: string): string {
   return document(
     'Federation status · kubefed-ts',
     html`<header><h1>Federation status</h1></header>
 <p class="unavailable">${reason}</p>
-<p class="muted">Only the leader replica has the caches this page shows. Find it with <code>kubectl get lease kubefed-controller-manager -n &lt;kubefed namespace&gt; -o jsonpath='{.spec.holderIdentity}'</code> (the pod name comes first) and <code>kubectl port-forward</code> to that pod, or reload: through the Service a new connection may reach the leader.</p>`,
+<p class="muted">Only the leader replica has the caches this page shows. Find it with <code>kubectl -n ${kubefedNamespace} get lease kubefed-controller-manager -o jsonpath='{.spec.holderIdentity}'</code> (the pod name comes first) and <code>kubectl port-forward</code> to that pod, or reload: through the Service a new connection may reach the leader.</p>`,
   );
 }

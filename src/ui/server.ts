@@ -41,7 +41,7 @@ export function createStatusPageApp(options: StatusPageOptions): Express {
     const source = options.source();
     if ('unavailable' in source) {
       // A new connection may reach another replica (the leader) behind a Service.
-      secure(res).status(503).set({ 'Retry-After': '5', Connection: 'close' }).type('html').send(renderUnavailable(source.unavailable));
+      secure(res).status(503).set({ 'Retry-After': '5', Connection: 'close' }).type('html').send(renderUnavailable(source.unavailable, options.kubefedNamespace));
       return;
     }
     try {

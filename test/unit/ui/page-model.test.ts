@@ -103,7 +103,7 @@ describe('clusters', () => {
         message: 'cluster is not reachable: connect ECONNREFUSED 127.0.0.1:1',
         version: '',
         lastProbe: { relative: '5s ago', iso: '2025-06-01T11:59:55Z' },
-        readySince: { relative: '2m ago', iso: '2025-06-01T11:58:00Z' },
+        readyChanged: { relative: '2m ago', iso: '2025-06-01T11:58:00Z' },
         labels: [],
         placed: 1,
         notOk: 1,
@@ -296,6 +296,12 @@ describe('replica scheduling', () => {
       { clusters: { '*': { weight: 1, minReplicas: 0 }, member2: { weight: 3, minReplicas: 0 } } },
       { schedule: { member1: 2, member2: 7 }, conditions: [{ type: 'Scheduled', status: 'True' }] },
       { clusters: 'member1:1:25:2 member2:3:75:7', scheduled: 'True/ok', found: false },
+    ],
+    [
+      'waiting for new replicas to be ready is progress, not a failure',
+      { clusters: { member1: { weight: 1, minReplicas: 0 } } },
+      { schedule: { member1: 9 }, conditions: [{ type: 'Scheduled', status: 'False', reason: 'WaitingForReplicas' }] },
+      { clusters: 'member1:1:100:9', scheduled: 'False/pending', found: false },
     ],
     [
       'a scheduled cluster no longer preferred is still shown',

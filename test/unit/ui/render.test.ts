@@ -95,9 +95,10 @@ describe('renderPage with hostile names and messages', () => {
     }
   });
 
-  it('escapes the reason on the unavailable page', () => {
-    const page = renderUnavailable(HOSTILE);
+  it('escapes the reason and namespace on the unavailable page', () => {
+    const page = renderUnavailable(HOSTILE, HOSTILE);
     expect(page).toContain(`<p class="unavailable">${ESCAPED}</p>`);
+    expect(page).toContain(`<code>kubectl -n ${ESCAPED} get lease`);
     expect(page).not.toMatch(/<img/i);
   });
 });

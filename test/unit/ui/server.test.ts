@@ -74,7 +74,7 @@ describe('the status page server', () => {
     expect(res.headers.get('connection')).toBe('close');
     const body = await res.text();
     expect(body).toContain('This replica is a standby');
-    expect(body).toContain('kubectl get lease kubefed-controller-manager');
+    expect(body).toContain('kubectl -n kube-federation-system get lease kubefed-controller-manager');
   });
 
   it('answers 500 and logs when building the page fails', async () => {
