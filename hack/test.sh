@@ -35,6 +35,21 @@ if ! command -v prometheus >/dev/null 2>&1; then
     exit 1
   fi
 fi
+if [ "${projects[*]}" != "--project unit" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "== Chromium (Debian's package) for the status page test"
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    # Another apt run (on a shared machine) may hold the lock for a while: retry rather than fail.
+    for attempt in 1 2 3 4 5 6; do
+      if apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; then break; fi
+      [ "$attempt" -lt 6 ] || { echo "could not install chromium" >&2; exit 1; }
+      echo "apt is busy or failed; retrying in 20 s" >&2
+      sleep 20
+    done
+  else
+    echo "chromium is not installed: install Debian's 'chromium' package (apt-get install chromium), then run this again" >&2
+    exit 1
+  fi
+fi
 echo "== type-check and build (integration tests run the built controller-manager)"
 npx tsc -p tsconfig.json --noEmit
 npm run --silent build

@@ -14,6 +14,8 @@ import { loadKubeFedConfig } from './manager/config.js';
 import { ControllerManager } from './manager/controller-manager.js';
 import { Metrics } from './metrics/metrics.js';
 import { parseListenAddress, startHttpServers } from './server/http.js';
+import { CacheFederationView } from './ui/cache-view.js';
+import { replicaSource, startStatusPage } from './ui/server.js';
 import { startWebhookServer, SyncedTypesWatch } from './webhook/index.js';
 import { createLogger } from './util/log.js';
 
@@ -27,6 +29,7 @@ const usage = `Usage: controller-manager [flags]
   --metrics-addr ADDR        serve /metrics here (default :9090)
   --webhook-addr ADDR        serve the admission webhook (HTTPS) here, e.g. :8443 (default: off)
   --webhook-cert-dir DIR     tls.crt and tls.key of the webhook (default /tmp/k8s-webhook-server/serving-certs)
+  --ui-addr ADDR             serve the read-only federation status page here, e.g. :8081 (default: off)
   --leader-elect BOOL        run only while holding the leader lease (default true)
   --leader-elect-identity ID identity in the lease (default: $POD_NAME or hostname, plus a random suffix)
   --log-level LEVEL          trace, debug, info (default), warn, error
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
       'metrics-addr': { type: 'string', default: ':9090' },
       'webhook-addr': { type: 'string', default: '' },
       'webhook-cert-dir': { type: 'string', default: '/tmp/k8s-webhook-server/serving-certs' },
+      'ui-addr': { type: 'string', default: '' },
       'leader-elect': { type: 'string', default: 'true' },
       'leader-elect-identity': { type: 'string' },
       'log-level': { type: 'string' },
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
 
   const metrics = new Metrics();
   let manager: ControllerManager | undefined;
+  let statusView: CacheFederationView | undefined;
   let elector: LeaderElector | undefined;
   let starting: Promise<void> | undefined;
   let stopping = false;
@@ -103,11 +108,33 @@ async function main(): Promise<void> {
     : undefined;
   if (webhook) log.info({ port: webhook.port }, 'serving the admission webhook');
 
+  // Every replica serves the page, but only the leader has caches: a standby answers 503 saying so.
+  const statusPage = values['ui-addr']
+    ? await startStatusPage(values['ui-addr'], {
+        kubefedNamespace: namespace,
+        log,
+        source: () => replicaSource({ stopping, standby: !!elector && !elector.isLeader(), view: statusView }),
+      })
+    : undefined;
+  if (statusPage) log.info({ port: statusPage.port }, 'serving the status page');
+
   const startControllers = (): void => {
     metrics.setLeader(true);
     starting = ControllerManager.start({ hostKubeConfig: kc, namespace, config, log, metrics }).then(
       (m) => {
         manager = m;
+        if (statusPage) {
+          statusView = new CacheFederationView({
+            registry: m.registry,
+            typeConfigs: m.typeConfigs,
+            informers: m.informers,
+            host: m.host,
+            kubefedNamespace: namespace,
+            targetNamespace: config.scope === 'Namespaced' ? namespace : undefined,
+            scheduler: m.scheduler !== undefined,
+            log,
+          });
+        }
       },
       (err: unknown) => {
         log.error({ err: (err as Error).message }, 'controllers failed to start');
@@ -145,6 +172,8 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down: draining in-flight work');
     try {
       await starting;
+      await statusPage?.close();
+      await statusView?.close();
       await manager?.stop();
       await elector?.stop(true);
       await servers.close();

@@ -41,6 +41,17 @@ export interface MemberCluster {
   client: RestClient | undefined;
 }
 
+/** What the status page shows of a cluster: its readiness as last probed, never its credentials. */
+export interface ClusterDescription {
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+  kubernetesVersion: string | undefined;
+  lastProbeAt: string | undefined;
+  /** The Ready condition as written on the KubeFedCluster. */
+  readyCondition: { status: string; reason?: string | undefined; message?: string | undefined; lastTransitionTime?: string | Date | undefined } | undefined;
+}
+
 /**
  * `changed`: the cluster's client was rebuilt (endpoint, CA, token), so caches must be rebuilt too;
  * `relabeled`: only its labels changed, which may change placements.
@@ -56,6 +67,8 @@ interface Entry {
   configError: string | undefined;
   health: ClusterHealth;
   kubernetesVersion: string | undefined;
+  /** When the last probe finished (the conditions' lastProbeTime only moves when they change). */
+  lastProbeAt: string | undefined;
   probing: boolean;
 }
 
@@ -144,6 +157,26 @@ export class ClusterRegistry {
     return entry && this.view(entry);
   }
 
+  /** Every cluster's readiness, version and last probe, for the status page. */
+  describe(): ClusterDescription[] {
+    return [...this.entries.values()].map((e) => {
+      const ready = e.health.conditions.find((c) => c.type === 'Ready');
+      return {
+        name: e.name,
+        labels: e.kfc.metadata.labels ?? {},
+        ready: isReady(e.health) && !!e.client,
+        kubernetesVersion: e.kubernetesVersion,
+        lastProbeAt: e.lastProbeAt,
+        readyCondition: ready && {
+          status: ready.status,
+          reason: ready.reason,
+          message: ready.message,
+          lastTransitionTime: ready.lastTransitionTime,
+        },
+      };
+    });
+  }
+
   private view(e: Entry): MemberCluster {
     return { name: e.name, labels: e.kfc.metadata.labels ?? {}, ready: isReady(e.health) && !!e.client, client: e.client };
   }
@@ -173,6 +206,7 @@ export class ClusterRegistry {
         configError: undefined,
         health: healthFromConditions(kfc.status?.conditions),
         kubernetesVersion: kfc.status?.kubernetesVersion,
+        lastProbeAt: undefined,
         probing: false,
       };
       this.entries.set(name, entry);
@@ -221,6 +255,7 @@ export class ClusterRegistry {
       if (nowReady && (!wasReady || !entry.kubernetesVersion)) entry.kubernetesVersion = await this.version(entry);
       const changed = canonicalJson(next.conditions) !== canonicalJson(entry.health.conditions);
       entry.health = next;
+      entry.lastProbeAt = now;
       if (!this.entries.has(entry.name)) return; // removed while probing
       this.options.onProbe?.(entry.name, nowReady);
       if (changed || entry.kubernetesVersion !== entry.kfc.status?.kubernetesVersion) await this.writeStatus(entry);

@@ -35,7 +35,8 @@ export class ControllerManager {
     readonly registry: ClusterRegistry,
     readonly typeConfigs: TypeConfigController,
     readonly scheduler: RspController | undefined,
-    private readonly informers: InformerCache,
+    /** Shared informers; the status page reads its own caches from here. */
+    readonly informers: InformerCache,
     private readonly memberCaches: MemberCaches,
     readonly executors: Executors,
     private readonly log: Logger,

@@ -359,6 +359,21 @@ describe('charts/kubefed-ts rendered', () => {
     expect((monitor.spec as { endpoints: unknown[] }).endpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
   });
 
+  it('renders the status page flag, port and Service only when ui.enabled', async () => {
+    const [plain, withUi] = await Promise.all([render(renderNs), render(renderNs, ['ui.enabled=true', 'ui.port=8181', 'ui.service.type=NodePort'])]);
+    const containerOf = (objects: K8sObject[]) => podSpecOf(one(objects, 'Deployment', `${RELEASE}-controller-manager`)).containers[0]!;
+    expect(containerOf(plain.objects).args.filter((a) => a.startsWith('--ui-addr'))).toEqual([]);
+    expect(containerOf(plain.objects).ports.map((p) => p.name)).not.toContain('ui');
+    expect(ofKind(plain.objects, 'Service').map((s) => s.metadata.name)).not.toContain(`${RELEASE}-ui`);
+
+    expect(containerOf(withUi.objects).args).toContain('--ui-addr=:8181');
+    expect(containerOf(withUi.objects).ports).toContainEqual(expect.objectContaining({ name: 'ui', containerPort: 8181 }));
+    const service = one(withUi.objects, 'Service', `${RELEASE}-ui`);
+    expect(service.spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 80, targetPort: 'ui', protocol: 'TCP' }] });
+    const result = await kubectl('host', ['apply', '--dry-run=server', '--server-side', '--field-manager=kubefed-ts-chart-test', '-f', '-'], withUi.text);
+    expect(result.code, result.stderr).toBe(0);
+  });
+
   it.each(['Cluster', 'Namespaced'])('renders manifests the real API server accepts (server-side dry run, %s)', async (scope) => {
     const { text, objects } = await render(renderNs, [`scope=${scope}`]);
     const result = await kubectl('host', ['apply', '--dry-run=server', '--server-side', '--field-manager=kubefed-ts-chart-test', '-f', '-'], text);
