@@ -4,6 +4,7 @@
 // Everything started here (etcd, the API server, the container's process) is stopped here by pid.
 //   usage: tsx hack/image/run-controller.ts CONTAINER      ($IMAGE_BUILDAH: JSON argv of buildah and its store flags)
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,8 @@ const IMAGE_UID = 65532;
 const NAMESPACE = 'kube-federation-system';
 const READY_TIMEOUT_MS = 90_000;
 
-const log = (m: string): void => console.log(`   ${m}`);
+const t0 = Date.now();
+const log = (m: string): void => console.log(`   ${m} [${((Date.now() - t0) / 1000).toFixed(1)} s]`);
 
 async function main(): Promise<void> {
   const container = process.argv[2];
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     kubectl(cp.kubeconfigPath, 'host', ['apply', '--server-side', '-f', path.join(repoRoot, 'crds')]);
     kubectl(cp.kubeconfigPath, 'host', ['wait', '--for=condition=Established', '--timeout=60s', '-f', path.join(repoRoot, 'crds')]);
     kubectl(cp.kubeconfigPath, 'host', ['create', 'namespace', NAMESPACE]);
+    log('CRDs installed, namespace created');
 
     // The container runs as IMAGE_UID on this machine's filesystem (chroot isolation maps no users).
     const kubeconfig = path.join(secretDir, 'kubeconfig');
@@ -53,20 +56,31 @@ async function main(): Promise<void> {
     // The image must trust the API server through the kubeconfig's CA alone, not this machine's bundle.
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
-    const child = spawn(buildah[0]!, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    const child = spawn(buildah[0]!, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     stopContainer = async () => {
-      // buildah passes SIGTERM on to the command it runs; the process group catches anything it left behind.
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const code = await Promise.race([exited, delay(20_000).then(() => 'timeout' as const)]);
+      // A SIGTERM to `buildah run` SIGKILLs the command, so it goes to the container's node process itself,
+      // as a kubelet would send it: the descendant of our buildah process that is node running dist/main.js
+      // (buildah's chroot helpers above it carry the same arguments).
+      if (child.exitCode === null && child.signalCode === null) {
+        const node = descendants(child.pid!).find((pid) => {
+          const [argv0, script] = cmdline(pid);
+          return argv0 !== undefined && path.basename(argv0) === 'node' && script === 'dist/main.js';
+        });
+        if (node === undefined) throw new Error(`no node process under buildah run (pid ${child.pid}):\n${output}`);
+        process.kill(node, 'SIGTERM');
+      }
+      const code = await Promise.race([exited, delay(20_000, undefined, { ref: false }).then(() => 'timeout' as const)]);
       if (code !== 'timeout') return code;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
+      for (const pid of [...descendants(child.pid!).reverse(), child.pid!]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
       await exited;
       throw new Error(`the container's controller-manager did not exit within 20 s of SIGTERM:\n${output}`);
@@ -116,10 +130,48 @@ async function main(): Promise<void> {
     if (stopContainer) await stopContainer().catch((err: unknown) => console.error((err as Error).message));
     await cp.stop();
     await rm(secretDir, { recursive: true, force: true });
+    log('host kube-apiserver and etcd stopped');
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+/** Every process below `pid`, children first, from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      found.push(c);
+      queue.push(c);
+    }
+  }
+  return found;
+}
+
+function cmdline(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+// Exit at once when done: ControlPlane.stop leaves its 10 s stop-grace timers running.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
