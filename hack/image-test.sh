@@ -24,7 +24,7 @@ NODE_VERSION=20.20.2
 NPM_VERSION=10.8.2
 BASE_IMAGE=localhost/node:20-bookworm-slim
 APP_IMAGE=localhost/kubefed-ts:image-test
-CONTAINER=kubefed-ts-image-test
+CONTAINER=kubefed-ts-image-test-$$ # one per run: two runs may share the store
 IMAGE_UID=65532
 
 rebuild_base=false
@@ -121,7 +121,7 @@ build_etc="$(mktemp -d "${TMPDIR:-/tmp}/kubefed-ts-image-etc.XXXXXX")"
 checks=""
 cleanup() {
   if [ -n "$checks" ]; then bah umount "$checks" >/dev/null 2>&1 || true; bah rm "$checks" >/dev/null 2>&1 || true; fi
-  rm -rf "$build_etc"
+  rm -rf "$build_etc" "$build_etc.ca-lines"
 }
 trap cleanup EXIT
 if [ -f "$ca_bundle" ]; then
@@ -144,7 +144,6 @@ echo "== checks"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 user="$(bah inspect --type image --format '{{.OCIv1.Config.User}}' "$APP_IMAGE")"
 [ "$user" = "$IMAGE_UID:$IMAGE_UID" ] || fail "the image's USER is '$user', not $IMAGE_UID:$IMAGE_UID"
-bah rm "$CONTAINER" >/dev/null 2>&1 || true # left by an interrupted run
 checks="$(bah from --pull=never --name "$CONTAINER" "$APP_IMAGE")"
 run_in_image() { env -u NODE_EXTRA_CA_CERTS buildah "${store[@]}" run --isolation chroot "$checks" -- "$@"; }
 
@@ -168,11 +167,11 @@ node -e '
 if [ -n "$(ls -A "$mnt/usr/local/etc" 2>/dev/null)" ]; then fail "/usr/local/etc in the image is not empty: $(ls -A "$mnt/usr/local/etc")"; fi
 npmrcs="$(find "$mnt" -xdev \( -name npmrc -o -name .npmrc \) -not -path "$mnt/usr/local/lib/node_modules/npm/*" 2>/dev/null || true)"
 [ -z "$npmrcs" ] || fail "npmrc files in the image: $npmrcs"
-patterns="$cache/local-ca-lines"
+patterns="$build_etc.ca-lines"
 : >"$patterns"
 for crt in /usr/local/share/ca-certificates/*.crt; do
   # The third line of a PEM certificate: 64 characters of its base64 body, unique to it.
-  [ -f "$crt" ] && awk '/BEGIN CERTIFICATE/{n=NR} n && NR==n+2{print; n=0}' "$crt" >>"$patterns"
+  if [ -f "$crt" ]; then awk '/BEGIN CERTIFICATE/{n=NR} n && NR==n+2{print; n=0}' "$crt" >>"$patterns"; fi
 done
 if [ -s "$patterns" ]; then
   leaks="$(grep -rlF -f "$patterns" "$mnt" 2>/dev/null || true)"
