@@ -5,10 +5,13 @@
 // Usage: npx tsx hack/bench.ts [--quick] [--only throughput,latency,idle,memory,scale,planner]
 //                              [--out DIR] [--report-only] [--cpu-prof]
 //   --quick        small sizes (~3-4 minutes), results to bench/tmp/quick, BENCHMARKS.md untouched
-//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,planner) (BENCHMARKS.md is regenerated from every result file present)
+//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,image,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveBinDir } from '../test/harness/binaries.js';
@@ -24,7 +27,7 @@ import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
 
-const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'planner'] as const;
+const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'image', 'planner'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -229,6 +232,25 @@ async function main(): Promise<number> {
         }));
       } finally {
         await fed.stop();
+      }
+    });
+  }
+
+  // E: the container image built and started here (hack/image-test.sh; its cold cost is over CI's budget).
+  if (only.has('image')) {
+    await phase('container image: build with buildah, check, run the controller in it', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-bench-image-'));
+      try {
+        const resultFile = path.join(dir, 'image.json');
+        const child = spawn('bash', ['hack/image-test.sh'], { stdio: ['ignore', 2, 2], env: { ...process.env, IMAGE_TEST_RESULT: resultFile } });
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+        if (code !== 0) throw new Error(`hack/image-test.sh exited ${code}`);
+        const result = JSON.parse(readFileSync(resultFile, 'utf8')) as Record<string, unknown>;
+        write('image', meta('container image: build (stand-in base cached after the first run), checks, controller-manager in the image', {
+          script: 'hack/image-test.sh', cold: 'a run that built the stand-in base lists the phase "stand-in base (cold)"',
+        }, result));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     });
   }
