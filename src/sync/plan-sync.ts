@@ -297,6 +297,18 @@ function planDeletion(snapshot: SyncSnapshot): SyncPlan {
     // Marked unmanaged by someone else: not ours to touch.
     if (member && !holdsManaged(member)) continue;
     const orphaning = snapshot.orphan || cluster.isHostNamespace;
+    // Work under way (an unlabel whose watch event came before its outcome) is let finish: what follows is
+    // decided from its outcome, never from a cache that no longer shows the object.
+    if (cluster.ledger?.outstanding) {
+      remaining.push(cluster.name);
+      continue;
+    }
+    // Only the cached object tells whether this is the host's own namespace (its uid): without it, wait for the
+    // cache rather than risk deleting the host's namespace.
+    if (!member && snapshot.adoption.hostNamespaceUid !== undefined) {
+      remaining.push(cluster.name);
+      continue;
+    }
     if (!orphaning && member?.metadata.deletionTimestamp) {
       remaining.push(cluster.name);
       continue;
@@ -308,8 +320,6 @@ function planDeletion(snapshot: SyncSnapshot): SyncPlan {
     const basedOn = member?.metadata.resourceVersion;
     const action: MemberAction = orphaning ? { kind: 'unlabel', basedOn } : { kind: 'delete', options: snapshot.deleteOptions, basedOn };
     if (!orphaning) remaining.push(cluster.name);
-    const outstanding = cluster.ledger?.outstanding;
-    if (outstanding?.kind === action.kind) continue;
     plan.actions.push({ cluster: cluster.name, action });
   }
   if (unreachable.length > 0) {
