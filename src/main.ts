@@ -125,6 +125,7 @@ async function main(): Promise<void> {
       leaseDurationMs: config.leaseDurationMs,
       renewDeadlineMs: config.renewDeadlineMs,
       retryPeriodMs: config.retryPeriodMs,
+      lockKind: config.resourceLock,
       log,
       onStartedLeading: startControllers,
       // Another replica may already be reconciling: stop writing at once, and let the pod restart as a standby.

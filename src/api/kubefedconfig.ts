@@ -53,8 +53,8 @@ export const LeaderElectConfigSchema = withCelRules(
         .enum([ResourceLock.ConfigMaps, ResourceLock.Endpoints, ResourceLock.Leases])
         .default(ResourceLock.Leases)
         .describe(
-          'Kind of lock object. kubefed-ts always uses a coordination.k8s.io Lease; ' +
-            'configmaps and endpoints are accepted for compatibility with KubeFed configurations.',
+          'Kind of lock object: a coordination.k8s.io Lease, or the ConfigMap or Endpoints lock KubeFed used ' +
+            '(the leader record in the control-plane.alpha.kubernetes.io/leader annotation).',
         ),
     })
     .superRefine((config, ctx) => {

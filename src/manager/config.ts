@@ -35,6 +35,8 @@ export interface RuntimeConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** The leader lock's kind: a Lease, or KubeFed's ConfigMap or Endpoints lock when the config names one. */
+  resourceLock: 'leases' | 'configmaps' | 'endpoints';
   health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number };
   syncWorkers: number;
   adoptResources: boolean;
@@ -90,6 +92,7 @@ export function toRuntimeConfig(spec: KubeFedConfigSpec, source: string): Runtim
     leaseDurationMs: parseDuration(l.leaseDuration),
     renewDeadlineMs: parseDuration(l.renewDeadline),
     retryPeriodMs: parseDuration(l.retryPeriod),
+    resourceLock: l.resourceLock,
     health: {
       periodMs: parseDuration(h.period),
       timeoutMs: parseDuration(h.timeout),

@@ -280,6 +280,20 @@ describe('charts/kubefed-ts rendered', () => {
     }
   });
 
+  it("grants KubeFed's ConfigMap or Endpoints leader lock, that one object only, when the KubeFedConfig names it", async () => {
+    const lockRules = async (values: string[]) =>
+      ofKind((await render(renderNs, values)).objects, 'Role')
+        .flatMap(rulesOf)
+        .filter((r) => (r.apiGroups ?? []).includes('') && (r.resources ?? []).some((resource) => resource === 'configmaps' || resource === 'endpoints'));
+    expect(await lockRules([])).toEqual([]);
+    for (const kind of ['configmaps', 'endpoints']) {
+      expect(await lockRules([`kubefedConfig.leaderElect.resourceLock=${kind}`])).toEqual([
+        { apiGroups: [''], resources: [kind], verbs: ['create'] },
+        { apiGroups: [''], resources: [kind], resourceNames: ['kubefed-controller-manager'], verbs: ['get', 'update', 'patch'] },
+      ]);
+    }
+  });
+
   it('renders the webhook: five validating webhooks on the Service, and a certificate the caBundle verifies', async () => {
     const { objects } = await render(renderNs);
     const config = one(objects, 'ValidatingWebhookConfiguration');
