@@ -17,6 +17,7 @@ import {
 import { isNotFound } from '../kube/errors.js';
 import type { RestClient } from '../kube/rest-client.js';
 import type { KubeObject, ResourceType } from '../kube/types.js';
+import type { Logger } from '../util/log.js';
 
 export const KubeFedConfigType: ResourceType = {
   group: CORE_GROUP,
@@ -69,6 +70,16 @@ export async function loadKubeFedConfig(host: RestClient, namespace: string, fil
   }
   const source = `KubeFedConfig ${namespace}/${KUBEFED_CONFIG_NAME}`;
   return toRuntimeConfig(parseSpec(obj.spec, source), source);
+}
+
+/**
+ * Logs which KubeFedConfig is used and what it federates, in KubeFed's words: its e2e tests and operators'
+ * alerts look for `Using valid KubeFedConfig "<namespace>/<name>"`.
+ */
+export function logKubeFedConfig(log: Logger, namespace: string, config: RuntimeConfig): void {
+  log.info({ source: config.source, scope: config.scope }, `Using valid KubeFedConfig ${JSON.stringify(`${namespace}/${KUBEFED_CONFIG_NAME}`)}`);
+  if (config.scope === 'Namespaced') log.info({ namespace }, `KubeFed will be limited to the ${JSON.stringify(namespace)} namespace`);
+  else log.info('KubeFed will target all namespaces');
 }
 
 function parseSpec(spec: unknown, source: string): KubeFedConfigSpec {

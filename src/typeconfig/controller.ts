@@ -74,6 +74,8 @@ export class TypeConfigController {
   }
 
   async start(): Promise<void> {
+    // Lifecycle lines in KubeFed's words, which its users look for.
+    this.log.info('Starting FederatedTypeConfig controller');
     this.informer.start();
     await this.informer.waitForSync();
     // Subscribed after the initial list, so that the first round is queued in the order chosen below.
@@ -163,6 +165,7 @@ export class TypeConfigController {
 
   private async startController(name: string, spec: FederatedTypeSpec, generation: number | undefined): Promise<void> {
     const o = this.options;
+    this.log.info({ name, federatedType: spec.federated.kind }, `Starting sync controller for ${JSON.stringify(spec.federated.kind)}`);
     if (spec.isNamespace && !this.hostNamespaces) {
       this.hostNamespaces = o.informers.acquire(o.host, CoreTypes.namespace, { log: this.log });
     }
@@ -188,12 +191,13 @@ export class TypeConfigController {
       // Namespaced types were waiting for this one.
       for (const ftc of this.informer.list()) if (ftc.metadata?.name !== name) this.queue.add(ftc.metadata?.name ?? '');
     }
-    this.log.info({ name, federatedType: spec.federated.kind, targetType: spec.target.kind }, 'started sync controller');
+    this.log.info({ name, federatedType: spec.federated.kind, targetType: spec.target.kind }, `Started sync controller for ${JSON.stringify(spec.federated.kind)}`);
   }
 
   private async stopController(name: string): Promise<void> {
     const current = this.running.get(name);
     if (!current) return;
+    this.log.info({ name }, `Stopping controller for ${JSON.stringify(`${this.options.kubefedNamespace}/${name}`)}`);
     this.running.delete(name);
     await current.controller.stop();
     if (name === NAMESPACES_FTC_NAME) {
@@ -205,7 +209,6 @@ export class TypeConfigController {
         this.queue.add(other);
       }
     }
-    this.log.info({ name }, 'stopped sync controller');
   }
 
   /** FederatedNamespace placements for namespaced types, read from a shared informer. */
