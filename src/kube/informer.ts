@@ -34,6 +34,8 @@ export interface InformerOptions {
   backoffMaxMs?: number;
   /** Told about every list/watch failure, e.g. for metrics. */
   onError?: (err: unknown) => void;
+  /** Keeps only what the user of the cache needs (e.g. a CRD's names without its schema), to save memory. */
+  transform?: (object: KubeObject) => KubeObject;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -184,7 +186,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       });
       for (const item of page.items) {
         // List items carry no apiVersion/kind; watch events do. Make cached objects look alike.
-        const obj = { apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...item } as T;
+        const obj = this.kept({ apiVersion: apiVersionOf(this.type), kind: this.type.kind, ...item } as T);
         fresh.set(objectKey(obj), obj);
       }
       continueToken = page.metadata.continue || undefined;
@@ -210,12 +212,17 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
-  private apply(type: string, obj: T): void {
-    const rv = obj.metadata?.resourceVersion;
+  private kept(obj: T): T {
+    return this.options.transform ? (this.options.transform(obj) as T) : obj;
+  }
+
+  private apply(type: string, received: T): void {
+    const rv = received.metadata?.resourceVersion;
     if (type === 'BOOKMARK') {
       if (rv) this.resourceVersion = rv;
       return;
     }
+    const obj = this.kept(received);
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (type === 'DELETED') {

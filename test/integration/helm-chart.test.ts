@@ -265,7 +265,10 @@ describe('charts/kubefed-ts rendered', () => {
       if (scope === 'Namespaced') {
         // Only what no Role can grant: namespaces are cluster-scoped.
         expect(clusterRoles.map((r) => r.metadata.name)).toEqual([`${RELEASE}-${renderNs}-namespaces`]);
-        expect(rulesOf(clusterRoles[0]!)).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }]);
+        expect(rulesOf(clusterRoles[0]!)).toEqual([
+          { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'] },
+        ]);
         expect(roles.flatMap(rulesOf).some((r) => grants(r, 'types.kubefed.io', '*'))).toBe(true);
       } else {
         expect(clusterRoles.flatMap(rulesOf).some((r) => grants(r, 'types.kubefed.io', '*'))).toBe(true);
