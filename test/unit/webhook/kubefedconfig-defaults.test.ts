@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fillKubeFedConfigDefaults } from '../../../src/api/kubefedconfig.js';
+import { defaultKubeFedConfigSpec, fillKubeFedConfigDefaults } from '../../../src/api/kubefedconfig.js';
 import { kubeFedConfigDefaultsPatch } from '../../../src/webhook/kubefedconfig-defaults.js';
 
-// kubefed-ts's defaults: KubeFed's, except the Lease lock with a 2 s retry and 16 sync workers.
-const DEFAULT_SPEC = {
-  controllerDuration: { availableDelay: '20s', unavailableDelay: '1m0s', cacheSyncTimeout: '5m0s' },
-  leaderElect: { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '2s', resourceLock: 'leases' },
-  featureGates: [
-    { name: 'PushReconciler', configuration: 'Enabled' },
-    { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
-    { name: 'SchedulerPreferences', configuration: 'Enabled' },
-  ],
-  clusterHealthCheck: { period: '10s', failureThreshold: 3, successThreshold: 1, timeout: '3s' },
-  syncController: { maxConcurrentReconciles: 16, adoptResources: 'Enabled' },
-  statusController: { maxConcurrentReconciles: 1 },
-};
+// kubefed-ts's defaults (their values are pinned in test/unit/api/manifests.test.ts): KubeFed's, except
+// the Lease lock with a 2 s retry and 16 sync workers.
+const { scope: _scope, ...DEFAULT_SPEC } = defaultKubeFedConfigSpec('Cluster');
 
 // What a KubeFed user writes to keep KubeFed's own values: all of them are kept as written.
 const KUBEFED_VALUES = {
