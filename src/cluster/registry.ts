@@ -102,6 +102,7 @@ export class ClusterRegistry {
 
   /** Starts watching KubeFedClusters and probing; resolves once every known cluster has been probed once. */
   async start(): Promise<void> {
+    this.log.info('Starting cluster controller'); // KubeFed's words, which its users look for
     this.secretInformer.start();
     this.kfcInformer.start();
     await Promise.all([this.secretInformer.waitForSync(), this.kfcInformer.waitForSync()]);
