@@ -90,7 +90,7 @@ export class TypeConfigController {
     this.log = options.log.child({ controller: 'federatedtypeconfig' });
     this.queue = new WorkQueue(options.metrics ? { observer: options.metrics.queue('federatedtypeconfig') } : {});
     this.informer = new Informer(options.host, FederatedTypeConfigType, { namespace: options.kubefedNamespace, log: this.log });
-    this.crds = new Informer(options.host, CoreTypes.crd, {
+    this.crds = new Informer<KubeObject>(options.host, CoreTypes.crd, {
       log: this.log,
       // CRDs carry whole schemas; only the name and version matter here.
       transform: (crd) => ({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata?.name, resourceVersion: crd.metadata?.resourceVersion } }),
