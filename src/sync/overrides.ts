@@ -4,6 +4,7 @@
 // missing from an existing object creates it, array indexes may be negative (counted from the end), and an
 // absent value means null. test/unit/sync/overrides.test.ts pins every case to that library's behaviour.
 import { FORBIDDEN_OVERRIDE_PATHS } from '../api/constants.js';
+import jsonpatch from 'fast-json-patch';
 
 export const OVERRIDE_OPS = ['add', 'remove', 'replace'] as const;
 export type OverrideOp = (typeof OVERRIDE_OPS)[number];
@@ -206,14 +207,18 @@ export function applyOverride(document: Record<string, unknown>, override: Pick<
   if (tokens.length === 0) return 'the whole object cannot be overridden';
   let container: unknown = document;
   let walked = '';
+  /** `walked` with array indexes resolved (no negative ones): the path of the RFC 6902 write. */
+  let resolved = '';
   for (const token of tokens.slice(0, -1)) {
     const parentPath = walked;
     walked += `/${escapeToken(token)}`;
     if (Array.isArray(container)) {
       const position = arrayPosition(token, container.length);
       if ('problem' in position) return `${walked} does not exist: ${position.problem} (the array at ${parentPath} has ${plural(container.length, 'element')})`;
+      resolved += `/${position.index}`;
       container = container[position.index];
     } else if (isRecord(container) && Object.hasOwn(container, token)) {
+      resolved += `/${escapeToken(token)}`;
       container = container[token];
     } else {
       return `${walked} does not exist`;
@@ -224,34 +229,38 @@ export function applyOverride(document: Record<string, unknown>, override: Pick<
   }
   const last = tokens[tokens.length - 1]!;
 
+  // The checks above and below give KubeFed's answers; the write itself is an RFC 6902 operation, with the
+  // index resolved and a replace of a missing key (which KubeFed's library allowed) sent as the add it is.
+  let write: { op: OverrideOp; path: string };
   if (Array.isArray(container)) {
     const size = `the array at ${walked} has ${plural(container.length, 'element')}`;
     if (op === 'add') {
-      if (last === '-') {
-        container.push(value);
-        return undefined;
-      }
-      const position = arrayPosition(last, container.length + 1);
+      const position = last === '-' ? { index: container.length } : arrayPosition(last, container.length + 1);
       if ('problem' in position) return `${position.problem}; add takes 0 to ${container.length} or "-" (${size})`;
-      container.splice(position.index, 0, value);
+      write = { op, path: `${resolved}/${position.index}` };
+    } else {
+      if (last === '-') return `"-" (after the last element) can only be used with add`;
+      const position = arrayPosition(last, container.length);
+      if ('problem' in position) return `${position.problem}; ${op} needs an existing element (${size})`;
+      write = { op, path: `${resolved}/${position.index}` };
+    }
+  } else {
+    const parent = container as Record<string, unknown>;
+    if (op === 'remove' && !Object.hasOwn(parent, last)) return `nothing to remove: ${path} does not exist`;
+    if (op !== 'remove' && last === '__proto__') {
+      // A plain member named so, never a changed prototype (fast-json-patch refuses the key outright).
+      Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
       return undefined;
     }
-    if (last === '-') return `"-" (after the last element) can only be used with add`;
-    const position = arrayPosition(last, container.length);
-    if ('problem' in position) return `${position.problem}; ${op} needs an existing element (${size})`;
-    if (op === 'remove') container.splice(position.index, 1);
-    else container[position.index] = value;
-    return undefined;
+    write = { op: op === 'remove' ? 'remove' : 'add', path: `${resolved}/${escapeToken(last)}` };
   }
-
-  const parent = container as Record<string, unknown>;
-  if (op === 'remove') {
-    if (!Object.hasOwn(parent, last)) return `nothing to remove: ${path} does not exist`;
-    delete parent[last];
-    return undefined;
+  try {
+    const operation: jsonpatch.Operation = write.op === 'remove' ? { op: 'remove', path: write.path } : { op: write.op, path: write.path, value };
+    jsonpatch.applyOperation(document, operation, false, true);
+  } catch (err) {
+    // fast-json-patch refuses what would change a prototype (a "__proto__" key).
+    return (err instanceof Error ? err.message : String(err)).split('\n')[0];
   }
-  // defineProperty, so that a key such as "__proto__" becomes a plain member instead of changing a prototype.
-  Object.defineProperty(parent, last, { value, writable: true, enumerable: true, configurable: true });
   return undefined;
 }
 
