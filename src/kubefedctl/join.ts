@@ -272,7 +272,7 @@ export async function join(options: JoinOptions, kubeconfig: KubeconfigSource, c
   }
   const scope = await federationScope(host, namespace);
   const plan = planMember({ clusterName, hostClusterName, namespace, scope });
-  const secretName = options.secretName ?? existing?.spec.secretRef.name;
+  const secretName = options.secretName ?? existing?.spec.secretRef?.name;
 
   if (options.dryRun) {
     io.stdout.write(`# dry run: nothing was changed. In context "${memberContext}" (the member):\n`);

@@ -35,7 +35,7 @@ export interface RuntimeConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number };
+  health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number; pullHeartbeatGraceMs: number };
   syncWorkers: number;
   adoptResources: boolean;
   featureGates: Record<string, boolean>;
@@ -95,6 +95,7 @@ export function toRuntimeConfig(spec: KubeFedConfigSpec, source: string): Runtim
       timeoutMs: parseDuration(h.timeout),
       failureThreshold: h.failureThreshold,
       successThreshold: h.successThreshold,
+      pullHeartbeatGraceMs: parseDuration(h.pullHeartbeatGracePeriod),
     },
     syncWorkers: spec.syncController.maxConcurrentReconciles,
     adoptResources: spec.syncController.adoptResources === EnablementMode.Enabled,
