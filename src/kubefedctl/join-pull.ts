@@ -334,6 +334,11 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
   await ensure(io, member, memberPlan.serviceAccount);
   for (const object of memberPlan.rbac) await ensure(io, member, object);
   await ensure(io, member, agentHostKubeconfigSecret(namespace, clusterName, agentConfig));
+  const kubefedNamespace: PlannedObject = { type: Types.namespace, body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } };
+  if (!(await host.get(Types.namespace, namespace))) {
+    await host.create(Types.namespace, kubefedNamespace.body);
+    reportCreated(io, host, kubefedNamespace);
+  }
   await ensure(io, host, hostPlan.kubeFedCluster);
 
   if (options.agentKubeconfigOut) {

@@ -219,6 +219,22 @@ describe('kubefedctl join --mode pull', () => {
   });
 });
 
+describe('kubefedctl join --mode pull into a KubeFed namespace that does not exist yet', () => {
+  it('creates it on both sides, and unjoin leaves it', async () => {
+    const fedNs = `kfpull-${suffix}`;
+    const name = `pc-${suffix}`;
+    const joined = await kubefedctl('--kubefed-namespace', fedNs, 'join', name, '--mode', 'pull', '--cluster-context', 'member1');
+    expect(joined.stderr).toBe('');
+    expect(joined.stdout).toContain(`host: namespace/${fedNs} created`);
+    expect(joined.stdout).toContain(`member1: namespace/${fedNs} created`);
+    expect((await getOrUndefined(customObjects(host).getNamespacedCustomObject({ ...CORE, plural: 'kubefedclusters', namespace: fedNs, name })) as Obj)?.spec).toEqual({ syncMode: 'Pull' });
+    const gone = await kubefedctl('--kubefed-namespace', fedNs, 'unjoin', name, '--cluster-context', 'member1');
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(await getOrUndefined(rbac(member1).readClusterRoleBinding({ name: `kubefed-agent:${fedNs}` }))).toBeUndefined();
+    for (const kc of [host, member1]) await core(kc).deleteNamespace({ name: fedNs });
+  });
+});
+
 describe('kubefedctl unjoin of a pull cluster', () => {
   it('removes the KubeFedCluster, the cluster namespace (and with it the agent token) and everything in the member', async () => {
     const token = (yaml.load(await readFile(agentKubeconfigA, 'utf8')) as Obj).users[0].user.token as string;
