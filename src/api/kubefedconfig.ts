@@ -15,6 +15,7 @@ import {
   KUBEFED_CONFIG_KIND,
   ResourceLock,
 } from './constants.js';
+import { DEFAULT_PULL_HEARTBEAT_GRACE_PERIOD } from './pull-mode.js';
 import { GO_DURATION_PATTERN, PositiveDurationSchema, tryParseDurationNanos } from './duration.js';
 
 const positiveCount = () => int64().min(1);
@@ -142,6 +143,9 @@ export const ClusterHealthCheckConfigSchema = z.object({
   failureThreshold: positiveCount().default(3).describe('Consecutive failed probes before a cluster is marked not ready.'),
   successThreshold: positiveCount().default(1).describe('Consecutive good probes before a cluster is marked ready.'),
   timeout: PositiveDurationSchema.default('3s').describe('Timeout of one probe.'),
+  pullHeartbeatGracePeriod: PositiveDurationSchema.default(DEFAULT_PULL_HEARTBEAT_GRACE_PERIOD).describe(
+    'Pull mode: how long the host waits for an agent to renew its heartbeat Lease before the cluster turns not ready.',
+  ),
 });
 export type ClusterHealthCheckConfig = z.infer<typeof ClusterHealthCheckConfigSchema>;
 

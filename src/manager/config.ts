@@ -38,7 +38,7 @@ export interface RuntimeConfig {
   retryPeriodMs: number;
   /** The leader lock's kind: a Lease, or KubeFed's ConfigMap or Endpoints lock when the config names one. */
   resourceLock: 'leases' | 'configmaps' | 'endpoints';
-  health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number };
+  health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number; pullHeartbeatGraceMs: number };
   syncWorkers: number;
   adoptResources: boolean;
   featureGates: Record<string, boolean>;
@@ -109,6 +109,7 @@ export function toRuntimeConfig(spec: KubeFedConfigSpec, source: string): Runtim
       timeoutMs: parseDuration(h.timeout),
       failureThreshold: h.failureThreshold,
       successThreshold: h.successThreshold,
+      pullHeartbeatGraceMs: parseDuration(h.pullHeartbeatGracePeriod),
     },
     syncWorkers: spec.syncController.maxConcurrentReconciles,
     adoptResources: spec.syncController.adoptResources === EnablementMode.Enabled,

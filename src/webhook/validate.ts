@@ -16,6 +16,7 @@ import {
 } from '../api/constants.js';
 import { formatDurationNanos, tryParseDurationNanos } from '../api/duration.js';
 import { federatedTypeConfigName } from '../api/federatedtypeconfig.js';
+import { SyncMode } from '../api/kubefedcluster.js';
 import { defaultKubeFedConfigSpec } from '../api/kubefedconfig.js';
 import { ANY_CLUSTER } from '../api/replicaschedulingpreference.js';
 import { validateLabelSelector } from '../sync/label-selector.js';
@@ -211,7 +212,10 @@ function checkKubeFedCluster(object: Record<string, unknown>, errors: FieldError
   const spec = errors.object('spec', object.spec, { required: true });
   if (!spec) return;
 
-  const apiEndpoint = errors.string('spec.apiEndpoint', spec.apiEndpoint, { required: true });
+  // Only a Push cluster is reached by the host; a Pull cluster's agent reaches the host instead.
+  const syncMode = errors.oneOf('spec.syncMode', spec.syncMode, SYNC_MODES);
+  const push = syncMode !== SyncMode.Pull;
+  const apiEndpoint = errors.string('spec.apiEndpoint', spec.apiEndpoint, { required: push });
   if (apiEndpoint !== undefined) {
     // As client-go's DefaultServerURL: a bare host[:port] means https.
     const problem = endpointProblem(apiEndpoint, { schemes: ['https', 'http'], defaultScheme: 'https', allowUserInfo: false });
@@ -224,7 +228,7 @@ function checkKubeFedCluster(object: Record<string, unknown>, errors: FieldError
     if (problem) errors.add('spec.caBundle', problem);
   }
 
-  const secretRef = errors.object('spec.secretRef', spec.secretRef, { required: true });
+  const secretRef = errors.object('spec.secretRef', spec.secretRef, { required: push });
   if (secretRef) {
     const name = errors.string('spec.secretRef.name', secretRef.name, { required: true });
     if (name !== undefined) dns1123Subdomain(errors, 'spec.secretRef.name', name);
@@ -252,6 +256,7 @@ function checkKubeFedCluster(object: Record<string, unknown>, errors: FieldError
   }
 }
 
+const SYNC_MODES = Object.values(SyncMode);
 const CLUSTER_CONDITION_TYPES = Object.values(ClusterConditionType);
 const CONDITION_STATUSES = Object.values(ConditionStatus);
 
@@ -410,6 +415,7 @@ function checkKubeFedConfig(object: Record<string, unknown>, errors: FieldErrors
   if (health) {
     positiveDuration(errors, 'spec.clusterHealthCheck.period', health.period);
     positiveDuration(errors, 'spec.clusterHealthCheck.timeout', health.timeout);
+    positiveDuration(errors, 'spec.clusterHealthCheck.pullHeartbeatGracePeriod', health.pullHeartbeatGracePeriod);
     errors.integer('spec.clusterHealthCheck.failureThreshold', health.failureThreshold, { min: 1 });
     errors.integer('spec.clusterHealthCheck.successThreshold', health.successThreshold, { min: 1 });
   }

@@ -43,7 +43,7 @@ describe('fillKubeFedConfigDefaults', () => {
     [
       'null fields count as unset',
       { clusterHealthCheck: { period: null, failureThreshold: 5 }, statusController: null },
-      { ...DEFAULT_SPEC, clusterHealthCheck: { period: '10s', failureThreshold: 5, successThreshold: 1, timeout: '3s' } },
+      { ...DEFAULT_SPEC, clusterHealthCheck: { ...DEFAULT_SPEC.clusterHealthCheck, period: '10s', failureThreshold: 5 } },
     ],
     [
       'values that are set stay, valid or not (validation judges them)',

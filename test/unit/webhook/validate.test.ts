@@ -71,6 +71,8 @@ describe('validateKubeFedCluster', () => {
     ['socks5 proxy', withKfc({ proxyURL: 'socks5://proxy.example.com:1080' })],
     ['http proxy with credentials', withKfc({ proxyURL: 'http://user:secret@proxy:3128' })],
     ['empty proxyURL (KubeFed serialises it so)', withKfc({ proxyURL: '' })],
+    ['syncMode Push, spelled out', withKfc({ syncMode: 'Push' })],
+    ['syncMode Pull with neither apiEndpoint nor secretRef (the agent reaches the host)', kfc({ syncMode: 'Pull' })],
   ])('allows %s', (_name, object) => {
     expect(validateKubeFedCluster(create(object))).toEqual({ allowed: true });
   });
@@ -96,6 +98,9 @@ describe('validateKubeFedCluster', () => {
       'cannot be parsed',
     ],
     ['secretRef missing', kfc({ apiEndpoint: 'https://x.example.com' }), ['spec.secretRef'], 'required'],
+    ['syncMode Push without apiEndpoint and secretRef', kfc({ syncMode: 'Push' }), ['spec.apiEndpoint', 'spec.secretRef'], 'required'],
+    ['an unknown syncMode', withKfc({ syncMode: 'Both' }), ['spec.syncMode'], '"Both"'],
+    ['syncMode Pull with a malformed apiEndpoint', kfc({ syncMode: 'Pull', apiEndpoint: 'ftp://x' }), ['spec.apiEndpoint'], 'unsupported scheme "ftp"'],
     ['secretRef.name not a DNS subdomain', withKfc({ secretRef: { name: 'Member_1' } }), ['spec.secretRef.name'], 'RFC 1123 subdomain'],
     ['secretRef.name empty', withKfc({ secretRef: { name: '' } }), ['spec.secretRef.name'], 'required'],
     [
@@ -258,6 +263,8 @@ describe('validateKubeFedConfig', () => {
     ['zero availableDelay', kubeFedConfig({ controllerDuration: { availableDelay: '0s' } }), ['spec.controllerDuration.availableDelay'], 'greater than 0'],
     ['negative cacheSyncTimeout', kubeFedConfig({ controllerDuration: { cacheSyncTimeout: '-1m' } }), ['spec.controllerDuration.cacheSyncTimeout'], 'greater than 0'],
     ['malformed duration', kubeFedConfig({ clusterHealthCheck: { period: 'often' } }), ['spec.clusterHealthCheck.period'], 'not a duration'],
+    ['zero pull heartbeat grace period', kubeFedConfig({ clusterHealthCheck: { pullHeartbeatGracePeriod: '0s' } }), ['spec.clusterHealthCheck.pullHeartbeatGracePeriod'], 'greater than 0'],
+    ['malformed pull heartbeat grace period', kubeFedConfig({ clusterHealthCheck: { pullHeartbeatGracePeriod: 'soon' } }), ['spec.clusterHealthCheck.pullHeartbeatGracePeriod'], 'not a duration'],
     ['unknown resource lock', kubeFedConfig({ leaderElect: { resourceLock: 'pods' } }), ['spec.leaderElect.resourceLock'], '"pods"'],
     [
       'duplicate feature gate',
