@@ -15,6 +15,35 @@ import type { WorkItem, WorkOutcome } from './work.js';
 
 export type OutcomeHandler = (outcome: WorkOutcome) => void;
 
+/**
+ * What the sync controllers and `Executors` use of a member cluster's executor. Push clusters have a
+ * ClusterExecutor (requests to the member's API server); pull clusters a BundleExecutor (src/pull/), which
+ * publishes the work for the cluster's agent and reads the outcomes back from its reports.
+ */
+export interface MemberExecutor {
+  readonly cluster: string;
+  /** False while failing fast: work handed in now is answered at once without being sent. */
+  readonly available: boolean;
+  /** Work waiting (queued, backing off, or published and not reported done). */
+  readonly queued: number;
+  /** Requests (or bundle writes) in flight. */
+  readonly inFlight: number;
+  /**
+   * Hands in the latest work for `key`; the outcome comes to `onOutcome`, asynchronously, more than once while
+   * the work is retried. Returns false when the work was not taken (full; no outcome will come).
+   */
+  submit(key: string, item: WorkItem, onOutcome: OutcomeHandler): boolean;
+  /** Forgets waiting work for `key` (no outcome); work already under way finishes. */
+  cancel(key: string): void;
+  /** Called when the executor takes work again after failing fast. */
+  onAvailable(listener: () => void): () => void;
+  /** The cluster is seen ready: stop failing fast. */
+  markReady(): void;
+  /** The cluster is seen not ready: answer waiting work at once rather than let it wait. */
+  markNotReady(): void;
+  stop(): Promise<void>;
+}
+
 /** Hooks for metrics, so the executor never imports the metrics layer. */
 export interface ExecutorObserver {
   onDepth?(cluster: string, queued: number, inFlight: number): void;
@@ -74,7 +103,7 @@ interface Entry {
 /** closed: normal; open: failing fast; probing: one request at a time to see whether the cluster answers. */
 type Breaker = 'closed' | 'open' | 'probing';
 
-export class ClusterExecutor {
+export class ClusterExecutor implements MemberExecutor {
   readonly cluster: string;
   private readonly settings: ExecutorSettings;
   private readonly entries = new Map<string, Entry>();

@@ -1,18 +1,28 @@
-// The push-mode executors: one ClusterExecutor per registered member cluster, created on first use and told
-// what the health prober sees (ready: stop failing fast; not ready: answer waiting work at once; removed: stop).
+// One executor per registered member cluster, created on first use and told what the health prober sees
+// (ready: stop failing fast; not ready: answer waiting work at once; removed: stop). A push cluster gets a
+// ClusterExecutor that writes to its API server; a pull cluster gets what `pullExecutor` makes (the
+// BundleExecutor of src/pull/, passed in so that this layer never depends on pull mode's code).
+import { SyncMode } from '../api/index.js';
 import type { ClusterEvent, ClusterRegistry } from '../cluster/registry.js';
 import type { Logger } from '../util/log.js';
-import { ClusterExecutor, type ExecutorObserver, type ExecutorSettings } from './executor.js';
+import { ClusterExecutor, type ExecutorObserver, type ExecutorSettings, type MemberExecutor } from './executor.js';
 
 export interface ExecutorsOptions {
-  registry: ClusterRegistry;
+  registry: Pick<ClusterRegistry, 'get' | 'onEvent'>;
   log: Logger;
   settings?: Partial<ExecutorSettings>;
   observer?: ExecutorObserver | undefined;
+  /** The executor of a pull cluster; without it a pull cluster's work is answered "not ready". */
+  pullExecutor?: ((cluster: string) => MemberExecutor) | undefined;
+}
+
+interface Held {
+  executor: MemberExecutor;
+  mode: SyncMode;
 }
 
 export class Executors {
-  private readonly executors = new Map<string, ClusterExecutor>();
+  private readonly executors = new Map<string, Held>();
   private readonly availableListeners = new Set<(cluster: string) => void>();
   private readonly unsubscribe: () => void;
   private readonly log: Logger;
@@ -22,28 +32,32 @@ export class Executors {
     this.unsubscribe = options.registry.onEvent((event) => this.onClusterEvent(event));
   }
 
-  /** The executor of `cluster`. */
-  for(cluster: string): ClusterExecutor {
-    let executor = this.executors.get(cluster);
-    if (!executor) {
-      executor = new ClusterExecutor({
-        cluster,
-        client: () => this.options.registry.get(cluster)?.client,
-        settings: this.options.settings,
-        log: this.log,
-        observer: this.options.observer,
-      });
-      executor.onAvailable(() => {
-        for (const listener of this.availableListeners) listener(cluster);
-      });
-      this.executors.set(cluster, executor);
-    }
+  /** The executor of `cluster`, by its sync mode. */
+  for(cluster: string): MemberExecutor {
+    const mode = this.modeOf(cluster);
+    const held = this.executors.get(cluster);
+    if (held && held.mode === mode) return held.executor;
+    if (held) this.drop(cluster, held);
+    const executor =
+      mode === SyncMode.Pull && this.options.pullExecutor
+        ? this.options.pullExecutor(cluster)
+        : new ClusterExecutor({
+            cluster,
+            client: () => (this.modeOf(cluster) === SyncMode.Pull ? undefined : this.options.registry.get(cluster)?.client),
+            settings: this.options.settings,
+            log: this.log,
+            observer: this.options.observer,
+          });
+    executor.onAvailable(() => {
+      for (const listener of this.availableListeners) listener(cluster);
+    });
+    this.executors.set(cluster, { executor, mode });
     return executor;
   }
 
   /** False while the executor of `cluster` fails fast. */
   available(cluster: string): boolean {
-    return this.executors.get(cluster)?.available ?? true;
+    return this.executors.get(cluster)?.executor.available ?? true;
   }
 
   /** Told when a cluster's executor takes work again after failing fast. */
@@ -55,7 +69,7 @@ export class Executors {
   /** Requests waiting or in flight, all clusters together. */
   pending(): number {
     let n = 0;
-    for (const executor of this.executors.values()) n += executor.queued + executor.inFlight;
+    for (const { executor } of this.executors.values()) n += executor.queued + executor.inFlight;
     return n;
   }
 
@@ -63,17 +77,24 @@ export class Executors {
     this.unsubscribe();
     const all = [...this.executors.values()];
     this.executors.clear();
-    await Promise.all(all.map((executor) => executor.stop()));
+    await Promise.all(all.map(({ executor }) => executor.stop()));
+  }
+
+  private modeOf(cluster: string): SyncMode {
+    return this.options.registry.get(cluster)?.syncMode ?? SyncMode.Push;
+  }
+
+  private drop(cluster: string, held: Held): void {
+    this.executors.delete(cluster);
+    void held.executor.stop();
   }
 
   private onClusterEvent(event: ClusterEvent): void {
-    const executor = this.executors.get(event.name);
-    if (!executor) return;
-    if (event.type === 'ready') executor.markReady();
-    if (event.type === 'notReady') executor.markNotReady();
-    if (event.type === 'removed') {
-      this.executors.delete(event.name);
-      void executor.stop();
-    }
+    const held = this.executors.get(event.name);
+    if (!held) return;
+    if (event.type === 'ready') held.executor.markReady();
+    if (event.type === 'notReady') held.executor.markNotReady();
+    // A mode switch replaces the executor (its waiting work is answered "not attempted" as it stops).
+    if (event.type === 'removed' || (event.type === 'changed' && this.modeOf(event.name) !== held.mode)) this.drop(event.name, held);
   }
 }
