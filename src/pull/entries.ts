@@ -117,3 +117,55 @@ export function outcomeOf(done: NonNullable<ReportEntry['done']>): WorkOutcome {
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** The real key a stored entry (bundle or report) names, or undefined when it is not an entry. */
+export function entryKeyOf(text: string): string | undefined {
+  try {
+    const key = (JSON.parse(text) as { key?: unknown } | null)?.key;
+    return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One target type the host wants the agent to watch and report, with what its reports must carry. */
+export const WorkTypeSchema = z.object({
+  id: z.string().min(1).max(63),
+  group: z.string().max(253),
+  version: z.string().min(1).max(63),
+  plural: z.string().min(1).max(253),
+  kind: z.string().min(1).max(253),
+  namespaced: z.boolean(),
+  /** Report `.status` (status collection, replica scheduling). */
+  status: z.boolean(),
+  /** Report `spec.replicas` and `spec.selector.matchLabels` (replica scheduling). */
+  workload: z.boolean(),
+});
+export type WorkType = z.infer<typeof WorkTypeSchema>;
+
+/** The types Secret's `types` key: the types to watch, and the namespace of a namespace-scoped federation. */
+export const TypesManifestSchema = z.object({
+  namespace: z.string().min(1).max(63).optional(),
+  types: z.array(WorkTypeSchema).max(1_000),
+});
+export type TypesManifest = z.infer<typeof TypesManifestSchema>;
+export const TYPES_KEY = 'types';
+
+/** The report state ConfigMap's `state` key: per type, whether the agent's reports are complete. */
+export const ReportStateSchema = z.object({
+  /** Changes on every agent start. */
+  epoch: z.string().min(1).max(64),
+  types: z.record(
+    z.string().max(63),
+    z.object({
+      /** Listed in the member since this agent started: its reports show every managed object. */
+      listed: z.boolean(),
+      status: z.boolean(),
+      workload: z.boolean(),
+      /** Why the type cannot be listed (no such resource, forbidden). */
+      error: Text.optional(),
+    }),
+  ),
+});
+export type ReportState = z.infer<typeof ReportStateSchema>;
+export const STATE_KEY = 'state';

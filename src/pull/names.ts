@@ -11,9 +11,15 @@ export const REPORT_PREFIX = 'kubefed-report-';
 export const REPORT_STATE_CONFIGMAP = 'kubefed-report-state';
 export const BUNDLE_SECRET_TYPE = 'kubefed.io/work-bundle';
 export const TYPES_SECRET_TYPE = 'kubefed.io/work-types';
+/** `"true"` on bundle shards, `"types"` on the types Secret: the agent watches every Secret carrying the label. */
 export const BUNDLE_LABEL = 'kubefed.io/bundle';
+/** `"true"` on report shards, `"state"` on the report state ConfigMap: the host watches every ConfigMap carrying it. */
 export const REPORT_LABEL = 'kubefed.io/report';
 export const TYPE_LABEL = 'kubefed.io/type';
+/** On every shard: the shard count of its type when it was written, so a reader checks each entry's place. */
+export const SHARDS_ANNOTATION = 'kubefed.io/shards';
+/** A type never grows past this many shards (64 × 512 KiB of entries). */
+export const MAX_SHARDS = 64;
 
 /** A shard is split before its encoded entries pass this (Secrets and ConfigMaps hold at most 1 MiB). */
 export const MAX_SHARD_BYTES = 512 * 1024;
@@ -59,4 +65,20 @@ export function bundleName(id: string, shard: number): string {
 
 export function reportName(id: string, shard: number): string {
   return `${REPORT_PREFIX}${id}-${shard}`;
+}
+
+/** The shard index of an object named `<prefix><id>-<n>`, or undefined when the name is not that. */
+export function shardIndexOf(name: string, prefix: string, id: string): number | undefined {
+  const head = `${prefix}${id}-`;
+  if (!name.startsWith(head)) return undefined;
+  const rest = name.slice(head.length);
+  if (!/^(0|[1-9][0-9]{0,5})$/.test(rest)) return undefined;
+  return Number(rest);
+}
+
+/** A shard count as an annotation gives it: a power of two up to MAX_SHARDS, else undefined. */
+export function parseShardCount(value: string | undefined): number | undefined {
+  if (value === undefined || !/^[1-9][0-9]{0,3}$/.test(value)) return undefined;
+  const n = Number(value);
+  return n <= MAX_SHARDS && (n & (n - 1)) === 0 ? n : undefined;
 }

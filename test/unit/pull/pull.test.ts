@@ -11,7 +11,7 @@ import {
   ReportEntrySchema,
 } from '../../../src/pull/entries.js';
 import { applyShardPatch, needsMoreShards, planShardPatch, shardBytes } from '../../../src/pull/flush.js';
-import { bundleName, entryDataKey, reportName, shardOf, typeId } from '../../../src/pull/names.js';
+import { bundleName, entryDataKey, parseShardCount, reportName, shardIndexOf, shardOf, typeId } from '../../../src/pull/names.js';
 
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -160,5 +160,32 @@ describe('shard sizes', () => {
     expect(shardBytes(new Map([['k', 'abcd']]), true)).toBe(1 + 8);
     expect(needsMoreShards([100, 512 * 1024])).toBe(false);
     expect(needsMoreShards([100, 512 * 1024 + 1])).toBe(true);
+  });
+});
+
+describe('shard places', () => {
+  it.each<[string, number | undefined]>([
+    ['kubefed-bundle-deployments.apps-0', 0],
+    ['kubefed-bundle-deployments.apps-12', 12],
+    ['kubefed-bundle-deployments.apps-012', undefined],
+    ['kubefed-bundle-deployments.apps-x', undefined],
+    ['kubefed-bundle-deployments.apps', undefined],
+    ['kubefed-bundle-configmaps-1', undefined],
+  ])('%s → %s', (name, index) => {
+    expect(shardIndexOf(name, 'kubefed-bundle-', 'deployments.apps')).toBe(index);
+  });
+
+  it.each<[string | undefined, number | undefined]>([
+    ['1', 1],
+    ['8', 8],
+    ['64', 64],
+    ['128', undefined],
+    ['3', undefined],
+    ['0', undefined],
+    ['08', undefined],
+    ['-2', undefined],
+    [undefined, undefined],
+  ])('a shard count %s → %s', (value, count) => {
+    expect(parseShardCount(value)).toBe(count);
   });
 });
