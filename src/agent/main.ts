@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Entry point of the kubefed-ts pull-mode agent (`kubefed-agent`), which runs inside a member cluster joined
 // with `kubefedctl join NAME --mode pull`. It holds a scoped credential for its cluster's namespace on the host
-// and none of the host holds one for it. Today it renews the cluster's heartbeat on the host (docs/pull-mode.md);
-// with leader election (the default) only the replica holding the Lease `kubefed-agent` in the member does.
+// and none of the host holds one for it. It carries out the work the host publishes there, reports back, and
+// renews the cluster's heartbeat (docs/pull-mode.md); with leader election (the default) only the replica
+// holding the Lease `kubefed-agent` in the member does.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { LeaderElector } from '../leader/lease.js';
 import { startHttpServers } from '../server/http.js';
 import { createLogger } from '../util/log.js';
 import { HeartbeatWriter } from './heartbeat.js';
+import { AgentWork } from './work.js';
 import { AgentMetrics } from './metrics.js';
 import { AGENT_USAGE, AgentUsageError, parseAgentArgs, type AgentOptions } from './options.js';
 
@@ -83,6 +85,15 @@ async function run(options: AgentOptions): Promise<void> {
     onRenewal: (ok) => metrics.heartbeat(ok),
   });
 
+  const work = new AgentWork({
+    cluster: options.clusterName,
+    host,
+    member,
+    hostNamespace,
+    log,
+    onOutcome: (action, ok) => metrics.workDone(action, ok),
+  });
+
   let elector: LeaderElector | undefined;
   let leading = false;
   let stopping = false;
@@ -111,12 +122,16 @@ async function run(options: AgentOptions): Promise<void> {
     leading = true;
     metrics.setLeader(true);
     log.info('renewing the heartbeat on the host');
-    void readVersion().finally(() => {
-      if (stopping) return;
-      heartbeat.start();
-      versionTimer = setInterval(() => void readVersion(), VERSION_REFRESH_MS);
-      versionTimer.unref();
-    });
+    // The report state first: the host must not see a fresh heartbeat beside the last run's complete reports.
+    void Promise.all([readVersion(), work.begin()])
+      .then(() => {
+        if (stopping) return;
+        heartbeat.start();
+        versionTimer = setInterval(() => void readVersion(), VERSION_REFRESH_MS);
+        versionTimer.unref();
+        return work.run();
+      })
+      .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'could not start carrying out work'));
   };
 
   if (options.leaderElect) {
@@ -148,7 +163,9 @@ async function run(options: AgentOptions): Promise<void> {
     log.info({ signal }, 'shutting down');
     try {
       if (versionTimer) clearInterval(versionTimer);
-      // The heartbeat Lease is left as it is: a standby that takes over keeps the cluster ready.
+      // Work in flight finishes and is reported; the heartbeat Lease is left as it is: a standby that takes
+      // over keeps the cluster ready.
+      await work.stop();
       await heartbeat.stop();
       await elector?.stop(true);
       await servers.close();

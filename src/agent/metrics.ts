@@ -1,4 +1,5 @@
-// The agent's Prometheus metrics: its heartbeat renewals, leadership and what it is, plus the process metrics.
+// The agent's Prometheus metrics: its heartbeat renewals, the work it carries out, leadership and what it is,
+// plus the process metrics.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class AgentMetrics {
@@ -13,6 +14,12 @@ export class AgentMetrics {
   private readonly lastRenewal = new Gauge({
     name: 'kubefed_agent_last_heartbeat_timestamp_seconds',
     help: 'When the heartbeat was last renewed on the host (Unix time).',
+    registers: [this.registry],
+  });
+  private readonly work = new Counter({
+    name: 'kubefed_agent_work_total',
+    help: 'Entries of the host\'s bundles carried out in the member, by action and outcome (success, error).',
+    labelNames: ['action', 'outcome'],
     registers: [this.registry],
   });
   private readonly leader = new Gauge({
@@ -37,6 +44,10 @@ export class AgentMetrics {
   heartbeat(ok: boolean): void {
     this.renewals.inc({ outcome: ok ? 'success' : 'error' });
     if (ok) this.lastRenewal.set(Date.now() / 1000);
+  }
+
+  workDone(action: string, ok: boolean): void {
+    this.work.inc({ action, outcome: ok ? 'success' : 'error' });
   }
 
   setLeader(leading: boolean): void {

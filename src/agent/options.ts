@@ -5,8 +5,9 @@ import { parseListenAddress } from '../server/http.js';
 
 export const AGENT_USAGE = `Usage: kubefed-agent --cluster-name NAME --host-kubeconfig PATH [flags]
 
-The kubefed-ts pull-mode agent: runs in a member cluster joined with \`kubefedctl join NAME --mode pull\`, and
-renews the cluster's heartbeat on the host (the Lease kubefed-agent-heartbeat in namespace kubefed-cluster-NAME).
+The kubefed-ts pull-mode agent: runs in a member cluster joined with \`kubefedctl join NAME --mode pull\`,
+carries out the work the host publishes for it in namespace kubefed-cluster-NAME on the host, reports back
+there, and renews the cluster's heartbeat (the Lease kubefed-agent-heartbeat).
 
   --cluster-name NAME        name of the KubeFedCluster on the host (required)
   --host-kubeconfig PATH     kubeconfig for the host written by join (Secret kubefed-agent-host, key kubeconfig) (required)
@@ -15,7 +16,7 @@ renews the cluster's heartbeat on the host (the Lease kubefed-agent-heartbeat in
   --kubefed-namespace NS     the agent's namespace in the member, where its leader Lease lives (default: ${DEFAULT_KUBEFED_NAMESPACE}, or $KUBEFED_NAMESPACE)
   --health-addr ADDR         serve /healthz and /readyz here (default :8080)
   --metrics-addr ADDR        serve /metrics here (default :9090)
-  --leader-elect BOOL        renew the heartbeat only while holding the Lease kubefed-agent in the member (default true)
+  --leader-elect BOOL        work and renew the heartbeat only while holding the Lease kubefed-agent in the member (default true)
   --leader-elect-identity ID identity in the leases (default: $POD_NAME or hostname, plus a random suffix)
   --heartbeat-interval DUR   how often the heartbeat is renewed (default 10s; keep it well under the host's grace period)
   --log-level LEVEL          trace, debug, info (default), warn, error

@@ -53,8 +53,8 @@ export interface MemberCluster {
   labels: Record<string, string>;
   syncMode: SyncMode;
   /**
-   * Work can be sent: healthy, and a client to send it with. A pull cluster is never ready here until the
-   * host can publish its work (docs/pull-mode.md); its heartbeat shows in `describe()` and its status.
+   * Work can be sent: healthy, and (push) a client to send it with, or (pull) an agent renewing its
+   * heartbeat, which carries out the work the host publishes in its namespace (docs/pull-mode.md).
    */
   ready: boolean;
   /** Absent while the config is malformed (no Secret, bad endpoint…). */
@@ -390,9 +390,9 @@ function healthy(e: Entry, health: ClusterHealth): boolean {
   return isReady(health) && (syncModeOf(e.kfc) === SyncMode.Pull || !!e.client);
 }
 
-/** Controllers may send it work: healthy, with a client to send it with (pull clusters have none yet). */
+/** Controllers may send it work: healthy, with a client to send it with (push) or an agent to take it (pull). */
 function usable(e: Entry, health: ClusterHealth): boolean {
-  return isReady(health) && !!e.client;
+  return healthy(e, health);
 }
 
 /** `host:port` and bare hosts mean https, as in KubeFed. */

@@ -8,6 +8,7 @@ import { EventRecorder } from '../kube/events.js';
 import { Executors } from '../execution/executors.js';
 import { InformerCache } from '../kube/informer-cache.js';
 import { MemberCaches } from '../members/member-caches.js';
+import { PullHub } from '../pull/hub.js';
 import { RestClient } from '../kube/rest-client.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RspController } from '../scheduling/controller.js';
@@ -39,6 +40,7 @@ export class ControllerManager {
     readonly informers: InformerCache,
     private readonly memberCaches: MemberCaches,
     readonly executors: Executors,
+    private readonly pull: PullHub,
     private readonly log: Logger,
     private readonly stopCountingObjects: (() => void) | undefined,
   ) {}
@@ -67,9 +69,12 @@ export class ControllerManager {
       ...(requests ? { observer: requests } : {}),
       ...(options.metrics ? { onProbe: (cluster: string, ready: boolean) => options.metrics!.clusterReady(cluster, ready) } : {}),
     });
-    // Both subscribe to the registry before any controller does: caches and executors follow cluster changes first.
-    const memberCaches = new MemberCaches({ registry, targetNamespace: config.scope === 'Namespaced' ? options.namespace : undefined, log });
-    const executors = new Executors({ registry, log, observer: options.metrics?.executorObserver() });
+    // These subscribe to the registry before any controller does: caches and executors follow cluster changes first.
+    const targetNamespace = config.scope === 'Namespaced' ? options.namespace : undefined;
+    // Pull clusters: work published into their host namespaces, member caches filled from their agents' reports.
+    const pull = new PullHub({ host, registry, log, targetNamespace });
+    const memberCaches = new MemberCaches({ registry, targetNamespace, log, reported: pull });
+    const executors = new Executors({ registry, log, observer: options.metrics?.executorObserver(), pullExecutor: (cluster) => pull.executor(cluster) });
     const events = new EventRecorder(host, 'kubefed-ts', log.child({ component: 'events' }));
     const typeConfigs = new TypeConfigController({
       host,
@@ -104,7 +109,7 @@ export class ControllerManager {
     await scheduler?.start();
     const stopCountingObjects = options.metrics?.countFederatedObjects(() => typeConfigs.federatedObjectSources());
     log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');
-    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, memberCaches, executors, log, stopCountingObjects);
+    return new ControllerManager(config, host, registry, typeConfigs, scheduler, informers, memberCaches, executors, pull, log, stopCountingObjects);
   }
 
   /** Stops taking new work, waits for reconciles in flight, then closes every watch and connection. */
@@ -114,6 +119,7 @@ export class ControllerManager {
     await this.typeConfigs.stop();
     await this.executors.stop();
     await this.memberCaches.stop();
+    await this.pull.stop();
     await this.registry.stop();
     await this.informers.stopAll();
     this.host.close();

@@ -1,7 +1,9 @@
 // One cache per member cluster and target type, shared by every controller that reads member objects (the
 // sync controller of the type and the replica scheduler): created and rebuilt on the registry's events, told
 // fresh or not after an outage, and slim (member-object.ts). Each user hears every event and every list/watch
-// failure of the caches it holds.
+// failure of the caches it holds. A push cluster's cache watches the member; a pull cluster's (which the host
+// cannot reach) is filled from its agent's reports by a `ReportedCacheSource` (src/pull/), the same to users.
+import { SyncMode } from '../api/index.js';
 import type { ClusterEvent, ClusterRegistry } from '../cluster/registry.js';
 import { errorMessage } from '../kube/errors.js';
 import { Informer, type InformerEvent } from '../kube/informer.js';
@@ -50,11 +52,24 @@ export interface MemberCacheLease {
   release(): Promise<void>;
 }
 
-interface ClusterCache {
-  informer: Informer<MemberObject>;
-  acquiredAt: number;
-  lastError: string | undefined;
+/** The member cache of one type in a pull cluster, kept from its agent's reports. */
+export interface ReportedMemberCache {
+  get(key: string): MemberObject | undefined;
+  /** `fresh` once the reports are complete for the type; `failed` with the agent's own error. */
+  state(): { kind: 'fresh' } | { kind: 'filling' } | { kind: 'failed'; error: string };
+  /** The reports were read in full once. */
+  synced(): boolean;
+  retryNow(): void;
+  stop(): Promise<void>;
 }
+
+export interface ReportedCacheSource {
+  open(cluster: string, type: ResourceType, projection: MemberProjection, onEvent: (event: InformerEvent<MemberObject>) => void): ReportedMemberCache;
+}
+
+type ClusterCache =
+  | { kind: 'watched'; informer: Informer<MemberObject>; acquiredAt: number; lastError: string | undefined }
+  | { kind: 'reported'; cache: ReportedMemberCache; acquiredAt: number };
 
 interface TypeCaches {
   type: ResourceType;
@@ -70,6 +85,8 @@ export interface MemberCachesOptions {
   log: Logger;
   /** How long a cache may take to fill before its cluster is reported as failing. Default 10 s. */
   syncGraceMs?: number;
+  /** The caches of pull clusters; without it a pull cluster has none (its objects cannot be seen). */
+  reported?: ReportedCacheSource | undefined;
 }
 
 const DEFAULT_SYNC_GRACE_MS = 10_000;
@@ -109,7 +126,8 @@ export class MemberCaches {
       get: (cluster, key) => this.get(held, cluster, key),
       mayHold: (cluster, key, listedInStatus) => {
         const cache = held.clusters.get(cluster);
-        if (cache?.informer.hasSynced()) return this.get(held, cluster, key) !== undefined;
+        const synced = cache?.kind === 'watched' ? cache.informer.hasSynced() : cache?.cache.synced();
+        if (synced) return this.get(held, cluster, key) !== undefined;
         return listedInStatus;
       },
       release: async () => {
@@ -138,18 +156,34 @@ export class MemberCaches {
       this.readySince.set(event.name, Date.now());
       // The cache may be deep in backoff after a long outage: refill it now, and count it as fresh only once
       // it has been relisted (or is watching again).
-      if (event.type === 'ready') for (const caches of this.types.values()) caches.clusters.get(event.name)?.informer.retryNow();
+      if (event.type === 'ready') {
+        for (const caches of this.types.values()) {
+          const cache = caches.clusters.get(event.name);
+          if (cache?.kind === 'watched') cache.informer.retryNow();
+          else cache?.cache.retryNow();
+        }
+      }
     }
     if (event.type === 'removed') this.readySince.delete(event.name);
     for (const caches of this.types.values()) this.ensure(caches);
   }
 
-  /** A cache for every cluster that has a client. */
+  /** A cache for every cluster that has a client, or (pull) a source of reports. */
   private ensure(caches: TypeCaches): void {
     for (const cluster of this.options.registry.clusters()) {
-      if (!cluster.client || caches.clusters.has(cluster.name)) continue;
+      if (caches.clusters.has(cluster.name)) continue;
       const name = cluster.name;
-      const entry: ClusterCache = {
+      const emit = (event: InformerEvent<MemberObject>): void => {
+        for (const user of caches.users) user.onEvent(name, event);
+      };
+      if (cluster.syncMode === SyncMode.Pull) {
+        if (!this.options.reported) continue;
+        caches.clusters.set(name, { kind: 'reported', cache: this.options.reported.open(name, caches.type, caches.projection, emit), acquiredAt: Date.now() });
+        continue;
+      }
+      if (!cluster.client) continue;
+      const entry: Extract<ClusterCache, { kind: 'watched' }> = {
+        kind: 'watched',
         acquiredAt: Date.now(),
         lastError: undefined,
         informer: new Informer<MemberObject>(cluster.client, caches.type, {
@@ -164,9 +198,7 @@ export class MemberCaches {
           },
         }),
       };
-      entry.informer.on((event) => {
-        for (const user of caches.users) user.onEvent(name, event);
-      });
+      entry.informer.on(emit);
       caches.clusters.set(name, entry);
       entry.informer.start();
     }
@@ -176,7 +208,8 @@ export class MemberCaches {
     const entry = caches.clusters.get(cluster);
     if (!entry) return;
     caches.clusters.delete(cluster);
-    await entry.informer.stop();
+    if (entry.kind === 'watched') await entry.informer.stop();
+    else await entry.cache.stop();
   }
 
   private project(caches: TypeCaches, cluster: string, object: KubeObject): MemberObject {
@@ -185,7 +218,9 @@ export class MemberCaches {
   }
 
   private get(caches: TypeCaches, cluster: string, key: string): MemberObject | undefined {
-    const informer = caches.clusters.get(cluster)?.informer;
+    const entry = caches.clusters.get(cluster);
+    if (entry?.kind === 'reported') return entry.cache.get(key);
+    const informer = entry?.informer;
     const kept = informer?.get(key);
     if (!kept?.unjudged) return kept;
     // Cached before it could be judged (the judge came later, or the fed objects were not loaded yet).
@@ -200,10 +235,17 @@ export class MemberCaches {
     const entry = caches.clusters.get(cluster);
     if (!entry) return { kind: 'absent' };
     const readySince = this.readySince.get(cluster) ?? 0;
+    const since = Math.max(entry.acquiredAt, readySince);
+    const withinGrace = Date.now() - since < (this.options.syncGraceMs ?? DEFAULT_SYNC_GRACE_MS);
+    if (entry.kind === 'reported') {
+      // The agent says when its reports are complete (it relists after every start), and why it cannot.
+      const state = entry.cache.state();
+      if (state.kind !== 'filling' || withinGrace) return state;
+      return { kind: 'failed', error: `the agent of cluster "${cluster}" has not reported its ${caches.type.plural} yet` };
+    }
     const { informer } = entry;
     if (informer.hasSynced() && (informer.isWatching() || informer.lastListedAt >= readySince)) return { kind: 'fresh' };
-    const since = Math.max(entry.acquiredAt, readySince);
-    if (Date.now() - since < (this.options.syncGraceMs ?? DEFAULT_SYNC_GRACE_MS)) return { kind: 'filling' };
+    if (withinGrace) return { kind: 'filling' };
     return { kind: 'failed', error: entry.lastError };
   }
 }

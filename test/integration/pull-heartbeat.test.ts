@@ -76,8 +76,8 @@ describe('a pull cluster\'s health from its agent\'s heartbeat Lease', () => {
     expect(object.status).toMatchObject({ kubernetesVersion: 'v1.35.4', agentVersion: '0.1.0' });
     const described = manager!.registry.describe().find((c) => c.name === cluster);
     expect(described).toMatchObject({ syncMode: 'Pull', ready: true, kubernetesVersion: 'v1.35.4', agentVersion: '0.1.0' });
-    // No controller sends it work yet: the host cannot publish work to an agent before the bundle executor.
-    expect(manager!.registry.get(cluster)).toMatchObject({ syncMode: 'Pull', ready: false, client: undefined });
+    // Ready for work: the host publishes it in the cluster's namespace; it never holds a client for the member.
+    expect(manager!.registry.get(cluster)).toMatchObject({ syncMode: 'Pull', ready: true, client: undefined });
   });
 
   it('stays Ready while renewed, ignores a version that is not one, and turns NotReady only after the grace period', async () => {
