@@ -93,6 +93,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--mode <mode>', 'push: the host writes to the member; pull: an agent in the member pulls its work').choices(['push', 'pull']).default('push'))
     .option('--agent-kubeconfig-out <file>', 'pull mode: also write the agent\'s host kubeconfig to this file (mode 0600)')
     .option('--host-api-endpoint <url>', 'pull mode: the host API server as the agent reaches it (default: the host context\'s server)')
+    .option(
+      '--controller-manager-service-account <namespace/name>',
+      'pull mode: the controller-manager\'s ServiceAccount on the host, given a Role in the cluster\'s namespace (default: <kubefed-namespace>/kubefed-ts-controller-manager, the chart\'s)',
+    )
     .action(
       act(async (s, clusterName, opts) => {
         const o = opts as Record<string, string | boolean | undefined>;
@@ -108,6 +112,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
               namespace: s.globals.kubefedNamespace,
               hostApiEndpoint: o.hostApiEndpoint as string | undefined,
               agentKubeconfigOut: o.agentKubeconfigOut as string | undefined,
+              controllerManagerServiceAccount: o.controllerManagerServiceAccount as string | undefined,
               dryRun: o.dryRun === true,
               errorOnExisting: o.errorOnExisting === true,
               tokenTimeoutMs: seconds(String(o.tokenTimeout)),
@@ -117,8 +122,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             s.io,
           );
         }
-        if (o.agentKubeconfigOut !== undefined || o.hostApiEndpoint !== undefined) {
-          throw new CliError('--agent-kubeconfig-out and --host-api-endpoint are for --mode pull');
+        if (o.agentKubeconfigOut !== undefined || o.hostApiEndpoint !== undefined || o.controllerManagerServiceAccount !== undefined) {
+          throw new CliError('--agent-kubeconfig-out, --host-api-endpoint and --controller-manager-service-account are for --mode pull');
         }
         return join(
           {

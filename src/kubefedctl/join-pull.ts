@@ -60,11 +60,32 @@ export function agentHostRules(): Array<Record<string, unknown>> {
   ];
 }
 
+/**
+ * The controller-manager's rights on the host in a pull cluster's namespace, and nothing more: write the
+ * bundles and the types Secret (never delete: a done entry leaves a bundle by a patch), read the agent's reports
+ * and its heartbeat. Granted there by join rather than by the chart, since RBAC cannot match namespaces by a
+ * prefix and a ClusterRole would let the controller-manager write Secrets in every namespace.
+ */
+export function controllerManagerHostRules(): Array<Record<string, unknown>> {
+  return [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch'] },
+  ];
+}
+
+/** The Role and RoleBinding of the controller-manager in a pull cluster's namespace. */
+export const CONTROLLER_MANAGER_ROLE = 'kubefed-controller-manager';
+/** The chart's ServiceAccount as `helm install kubefed-ts` names it: `<namespace>/kubefed-ts-controller-manager`. */
+export const DEFAULT_CONTROLLER_MANAGER_SERVICE_ACCOUNT = 'kubefed-ts-controller-manager';
+
 export interface PullPlanInput {
   clusterName: string;
   /** The KubeFed namespace: the KubeFedCluster's on the host, the agent's in the member. */
   namespace: string;
   scope: FederationScope;
+  /** The controller-manager's ServiceAccount on the host (default: the chart's in `namespace`). */
+  controllerManager?: { namespace: string; name: string } | undefined;
 }
 
 export interface PullHostPlan {
@@ -75,6 +96,8 @@ export interface PullHostPlan {
   tokenSecret: PlannedObject;
   /** The Role, then its binding. */
   rbac: PlannedObject[];
+  /** The controller-manager's Role there, then its binding. */
+  controllerManagerRbac: PlannedObject[];
   kubeFedCluster: PlannedObject;
 }
 
@@ -116,6 +139,19 @@ export function planPullHost(input: PullPlanInput): PullHostPlan {
           metadata: meta(AGENT_NAME),
           roleRef: { apiGroup: RBAC, kind: 'Role', name: AGENT_NAME },
           subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: clusterNamespace }],
+        },
+      },
+    ],
+    controllerManagerRbac: [
+      { type: Types.role, body: { apiVersion: `${RBAC}/v1`, kind: 'Role', metadata: meta(CONTROLLER_MANAGER_ROLE), rules: controllerManagerHostRules() } },
+      {
+        type: Types.roleBinding,
+        body: {
+          apiVersion: `${RBAC}/v1`,
+          kind: 'RoleBinding',
+          metadata: meta(CONTROLLER_MANAGER_ROLE),
+          roleRef: { apiGroup: RBAC, kind: 'Role', name: CONTROLLER_MANAGER_ROLE },
+          subjects: [{ kind: 'ServiceAccount', ...(input.controllerManager ?? { namespace: input.namespace, name: DEFAULT_CONTROLLER_MANAGER_SERVICE_ACCOUNT }) }],
         },
       },
     ],
@@ -227,9 +263,22 @@ export interface PullJoinOptions {
   /** Where the agent reaches the host, when not at the host context's server (e.g. from inside the member). */
   hostApiEndpoint: string | undefined;
   agentKubeconfigOut: string | undefined;
+  /** `namespace/name` of the controller-manager's ServiceAccount on the host. */
+  controllerManagerServiceAccount: string | undefined;
   dryRun: boolean;
   errorOnExisting: boolean;
   tokenTimeoutMs: number;
+}
+
+/** `namespace/name` (or `name`, in the KubeFed namespace) of a ServiceAccount. */
+export function parseServiceAccount(value: string | undefined, namespace: string): { namespace: string; name: string } | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split('/');
+  const [ns, name] = parts.length === 1 ? [namespace, parts[0]!] : parts.length === 2 ? [parts[0]!, parts[1]!] : ['', ''];
+  if (!isValidObjectName(ns) || !isValidObjectName(name)) {
+    throw new CliError(`--controller-manager-service-account "${value}" is not NAMESPACE/NAME of a ServiceAccount`);
+  }
+  return { namespace: ns, name };
 }
 
 /** An https URL (or http, as kubeconfigs allow) with a host: where the agent reaches the host. */
@@ -297,13 +346,20 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
     );
   }
   const scope = await federationScope(host, namespace);
-  const hostPlan = planPullHost({ clusterName, namespace, scope });
+  const hostPlan = planPullHost({ clusterName, namespace, scope, controllerManager: parseServiceAccount(options.controllerManagerServiceAccount, namespace) });
   const memberPlan = planPullMember({ clusterName, namespace, scope });
 
   if (options.dryRun) {
     io.stdout.write(`# dry run: nothing was changed. In context "${hostContext}" (the host):\n`);
     io.stdout.write(
-      toYaml([hostPlan.namespace.body, hostPlan.serviceAccount.body, hostPlan.tokenSecret.body, ...hostPlan.rbac.map((o) => o.body), hostPlan.kubeFedCluster.body]),
+      toYaml([
+        hostPlan.namespace.body,
+        hostPlan.serviceAccount.body,
+        hostPlan.tokenSecret.body,
+        ...hostPlan.rbac.map((o) => o.body),
+        ...hostPlan.controllerManagerRbac.map((o) => o.body),
+        hostPlan.kubeFedCluster.body,
+      ]),
     );
     io.stdout.write(`---\n# In context "${memberContext}" (the member); the kubeconfig holds the token of ServiceAccount ${hostPlan.clusterNamespace}/${AGENT_NAME}:\n`);
     io.stdout.write(toYaml([memberPlan.namespace.body, memberPlan.serviceAccount.body, ...memberPlan.rbac.map((o) => o.body), agentHostKubeconfigSecret(namespace, clusterName).body]));
@@ -315,7 +371,7 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
   await ensureFreshNamespace(io, host, hostPlan.namespace, options.tokenTimeoutMs);
   await ensure(io, host, hostPlan.serviceAccount);
   await ensure(io, host, hostPlan.tokenSecret);
-  for (const object of hostPlan.rbac) await ensure(io, host, object);
+  for (const object of [...hostPlan.rbac, ...hostPlan.controllerManagerRbac]) await ensure(io, host, object);
   const token = await waitForToken(host, AGENT_TOKEN_SECRET, hostPlan.clusterNamespace, options.tokenTimeoutMs);
   if (!hostEndpoint.caBundle && !hostEndpoint.insecureSkipTLSVerify) hostEndpoint.caBundle = token.data?.['ca.crt'];
   const agentConfig = agentKubeconfig({

@@ -94,6 +94,8 @@ describe('kubefedctl join --mode pull', () => {
       `host: secret/kubefed-agent-token created in namespace ${nsA}`,
       `host: role.rbac.authorization.k8s.io/kubefed-agent created in namespace ${nsA}`,
       `host: rolebinding.rbac.authorization.k8s.io/kubefed-agent created in namespace ${nsA}`,
+      `host: role.rbac.authorization.k8s.io/kubefed-controller-manager created in namespace ${nsA}`,
+      `host: rolebinding.rbac.authorization.k8s.io/kubefed-controller-manager created in namespace ${nsA}`,
       `member2: serviceaccount/kubefed-agent created in namespace ${KUBEFED_NS}`,
       `member2: clusterrolebinding.rbac.authorization.k8s.io/kubefed-agent:${KUBEFED_NS} created`,
       `member2: secret/kubefed-agent-host created in namespace ${KUBEFED_NS}`,
@@ -165,6 +167,28 @@ describe('kubefedctl join --mode pull', () => {
     expect(other.stderr).toContain(`cannot list resource "configmaps" in API group "" in the namespace "${nsB}"`);
   });
 
+  it('lets the controller-manager write bundles and read reports and the heartbeat in the cluster\'s namespace only', async () => {
+    const bin = path.join(testEnv().binDir, 'kubectl');
+    const asManager = `system:serviceaccount:${KUBEFED_NS}:kubefed-ts-controller-manager`;
+    const canI = async (args: string[]) =>
+      (await runCommand(bin, ['--kubeconfig', testEnv().clusters.host!.kubeconfigPath, 'auth', 'can-i', '--as', asManager, ...args])).stdout.trim();
+    const cases: Array<[string[], string]> = [
+      [['create', 'secrets', '-n', nsA], 'yes'],
+      [['patch', 'secrets', '-n', nsA], 'yes'],
+      [['watch', 'configmaps', '-n', nsA], 'yes'],
+      [['get', 'leases.coordination.k8s.io', '-n', nsA], 'yes'],
+      [['patch', 'secrets', '-n', nsB], 'yes'],
+      // never the agent's reports or heartbeat, never a deletion, never outside pull clusters' namespaces
+      [['patch', 'configmaps', '-n', nsA], 'no'],
+      [['update', 'leases.coordination.k8s.io', '-n', nsA], 'no'],
+      [['delete', 'secrets', '-n', nsA], 'no'],
+      [['create', 'secrets', '-n', 'default'], 'no'],
+      [['list', 'configmaps', '-n', 'default'], 'no'],
+    ];
+    const answers = await Promise.all(cases.map(([args]) => canI(args)));
+    expect(cases.map(([args], i) => `${args.join(' ')} → ${answers[i]}`)).toEqual(cases.map(([args, want]) => `${args.join(' ')} → ${want}`));
+  });
+
   it('leaves no Secret on the host that holds a credential a member accepts', async () => {
     const added = (await allHostSecrets()).filter((s) => secretsBefore.get(`${s.metadata!.namespace}/${s.metadata!.name}`) !== s.metadata!.resourceVersion);
     // The joins added the two agents' token Secrets: host credentials.
@@ -194,7 +218,7 @@ describe('kubefedctl join --mode pull', () => {
     const { code, stdout } = await kubefedctl('join', `dry-${suffix}`, '--mode', 'pull', '--cluster-context', 'member1', '--dry-run');
     expect(code).toBe(0);
     const docs = yaml.loadAll(stdout) as Obj[];
-    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ServiceAccount', 'Secret', 'Role', 'RoleBinding', 'KubeFedCluster', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret']);
+    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ServiceAccount', 'Secret', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'KubeFedCluster', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret']);
     expect(await getOrUndefined(core(host).readNamespace({ name: `kubefed-cluster-dry-${suffix}` }))).toBeUndefined();
     expect(await kfc(`dry-${suffix}`)).toBeUndefined();
   });
@@ -213,7 +237,7 @@ describe('kubefedctl join --mode pull', () => {
     expect((await kubefedctl('unjoin', PUSHED, '--cluster-context', 'member1')).code).toBe(0);
 
     const misuse = await kubefedctl('join', 'x', '--cluster-context', 'member1', '--agent-kubeconfig-out', path.join(tmp, 'x'));
-    expect(misuse).toMatchObject({ code: 1, stderr: 'error: --agent-kubeconfig-out and --host-api-endpoint are for --mode pull\n' });
+    expect(misuse).toMatchObject({ code: 1, stderr: 'error: --agent-kubeconfig-out, --host-api-endpoint and --controller-manager-service-account are for --mode pull\n' });
     const badEndpoint = await kubefedctl('join', 'x', '--mode', 'pull', '--cluster-context', 'member1', '--host-api-endpoint', 'ftp://h');
     expect(badEndpoint).toMatchObject({ code: 1, stderr: 'error: --host-api-endpoint "ftp://h" is not a URL such as https://host.example.com:6443\n' });
   });

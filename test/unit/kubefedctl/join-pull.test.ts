@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   agentHostRules,
   agentKubeconfig,
+  controllerManagerHostRules,
+  parseServiceAccount,
   planPullHost,
   planPullMember,
   pullMemberObjectsToRemove,
@@ -37,6 +39,32 @@ describe('planPullHost', () => {
       roleRef: { kind: 'Role', name: 'kubefed-agent' },
       subjects: [{ kind: 'ServiceAccount', name: 'kubefed-agent', namespace: 'kubefed-cluster-edge-1' }],
     });
+  });
+
+  it('gives the controller-manager a Role there only: write bundles (Secrets), read reports and the heartbeat, delete nothing', () => {
+    expect(names(plan.controllerManagerRbac)).toEqual([
+      'Role/kubefed-cluster-edge-1/kubefed-controller-manager',
+      'RoleBinding/kubefed-cluster-edge-1/kubefed-controller-manager',
+    ]);
+    expect(plan.controllerManagerRbac[1]?.body.subjects).toEqual([{ kind: 'ServiceAccount', namespace: 'kube-federation-system', name: 'kubefed-ts-controller-manager' }]);
+    const rules = controllerManagerHostRules();
+    const verbsOn = (resource: string) => rules.filter((r) => (r.resources as string[]).includes(resource)).flatMap((r) => r.verbs as string[]);
+    expect(verbsOn('secrets')).toEqual(['get', 'list', 'watch', 'create', 'update', 'patch']);
+    expect(verbsOn('configmaps')).toEqual(['get', 'list', 'watch']);
+    expect(verbsOn('leases')).toEqual(['get', 'list', 'watch']);
+    const other = planPullHost({ ...input, scope: 'Cluster', controllerManager: { namespace: 'fed', name: 'cm' } });
+    expect(other.controllerManagerRbac[1]?.body.subjects).toEqual([{ kind: 'ServiceAccount', namespace: 'fed', name: 'cm' }]);
+  });
+
+  it.each([
+    ['fed/cm', { namespace: 'fed', name: 'cm' }],
+    ['cm', { namespace: 'kube-federation-system', name: 'cm' }],
+  ])('reads --controller-manager-service-account %s', (value, want) => {
+    expect(parseServiceAccount(value, 'kube-federation-system')).toEqual(want);
+  });
+
+  it.each(['a/b/c', 'Fed/cm', '/cm', 'fed/'])('refuses --controller-manager-service-account %s, saying which', (value) => {
+    expect(() => parseServiceAccount(value, 'kube-federation-system')).toThrow(`--controller-manager-service-account "${value}" is not NAMESPACE/NAME of a ServiceAccount`);
   });
 
   it('registers the cluster with syncMode Pull and no endpoint or secret', () => {
