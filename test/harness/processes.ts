@@ -89,6 +89,38 @@ export async function startControllerManagerProcess(
   return Object.assign(proc, { healthPort: Number(line.health), metricsPort: Number(line.metrics) });
 }
 
+/**
+ * Starts the built pull-mode agent (`node dist/agent/main.js`) for `cluster` against a member, with the host
+ * kubeconfig join wrote, a 1 s heartbeat and ports chosen by the OS; resolves once it carries out work.
+ */
+export async function startAgentProcess(options: { cluster: string; memberKubeconfig: string; hostKubeconfig: string }): Promise<RunningProcess> {
+  const main = path.join(repoRoot, 'dist', 'agent', 'main.js');
+  if (!existsSync(main)) throw new Error('dist/agent/main.js missing: run `npm run build` (hack/test.sh does)');
+  const proc = startProcess(
+    process.execPath,
+    [
+      main,
+      '--cluster-name', options.cluster,
+      '--kubeconfig', options.memberKubeconfig,
+      '--host-kubeconfig', options.hostKubeconfig,
+      '--kubefed-namespace', KUBEFED_NS,
+      '--health-addr', '127.0.0.1:0',
+      '--metrics-addr', '127.0.0.1:0',
+      '--heartbeat-interval', '1s',
+    ],
+    { KUBEFED_LOG_LEVEL: processLogLevel() },
+    { capture: 'pull-agent' },
+  );
+  try {
+    await waitUntil('the agent carrying out work', () => proc.logs().some((l) => l.msg === 'carrying out the host\'s work') || proc.child.exitCode !== null, 60_000);
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+  if (proc.child.exitCode !== null) throw new Error(`the agent exited:\n${proc.output()}`);
+  return proc;
+}
+
 export async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };

@@ -4,7 +4,6 @@
 // FederatedDeployment (with overrides) give the same member objects and the same status vocabulary on both;
 // drift on the pull member is reverted by its agent; an agent restart writes nothing to the member; an agent
 // killed in the middle of a burst converges after a restart with every object created exactly once.
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullClusterNamespace } from '../../src/api/index.js';
 import { run } from '../../src/kubefedctl/cli.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
-import { repoRoot } from '../harness/binaries.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, deleteFed, eventsFor, getFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../harness/fed-objects.js';
 import {
@@ -29,7 +27,7 @@ import {
   waitUntil,
 } from '../harness/federation.js';
 import { captureFile } from '../harness/log-capture.js';
-import { processLogLevel, startProcess, type RunningProcess } from '../harness/processes.js';
+import { startAgentProcess, type RunningProcess } from '../harness/processes.js';
 
 const suffix = Date.now().toString(36);
 const PUSH = `push-${suffix}`;
@@ -61,28 +59,11 @@ async function kubefedctl(...argv: string[]): Promise<{ code: number; stdout: st
   return { code, stdout, stderr };
 }
 
-async function startAgent(): Promise<RunningProcess> {
-  const main = path.join(repoRoot, 'dist', 'agent', 'main.js');
-  if (!existsSync(main)) throw new Error('dist/agent/main.js missing: run `npm run build` (hack/test.sh does)');
-  const proc = startProcess(
-    process.execPath,
-    [
-      main,
-      '--cluster-name', PULL,
-      '--kubeconfig', testEnv().clusters.member2!.kubeconfigPath,
-      '--host-kubeconfig', agentKubeconfig,
-      '--kubefed-namespace', KUBEFED_NS,
-      '--health-addr', '127.0.0.1:0',
-      '--metrics-addr', '127.0.0.1:0',
-      '--heartbeat-interval', '1s',
-    ],
-    { KUBEFED_LOG_LEVEL: processLogLevel() },
-    { capture: 'pull-agent' },
-  );
-  agents.push(proc);
-  await waitUntil('the agent carrying out work', () => proc.logs().some((l) => l.msg === 'carrying out the host\'s work') || proc.child.exitCode !== null, 60_000);
-  if (proc.child.exitCode !== null) throw new Error(`the agent exited:\n${proc.output()}`);
-  return proc;
+function startAgent(): Promise<RunningProcess> {
+  return startAgentProcess({ cluster: PULL, memberKubeconfig: testEnv().clusters.member2!.kubeconfigPath, hostKubeconfig: agentKubeconfig }).then((proc) => {
+    agents.push(proc);
+    return proc;
+  });
 }
 
 const configMap = (kc: KubeConfig, name: string) => getOrUndefined(kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace: ns }));
