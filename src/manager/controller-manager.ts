@@ -72,9 +72,10 @@ export class ControllerManager {
     // These subscribe to the registry before any controller does: caches and executors follow cluster changes first.
     const targetNamespace = config.scope === 'Namespaced' ? options.namespace : undefined;
     // Pull clusters: work published into their host namespaces, member caches filled from their agents' reports.
-    const pull = new PullHub({ host, registry, log, targetNamespace });
+    const observer = options.metrics?.executorObserver();
+    const pull = new PullHub({ host, registry, log, targetNamespace, observer });
     const memberCaches = new MemberCaches({ registry, targetNamespace, log, reported: pull });
-    const executors = new Executors({ registry, log, observer: options.metrics?.executorObserver(), pullExecutor: (cluster) => pull.executor(cluster) });
+    const executors = new Executors({ registry, log, observer, pullExecutor: (cluster) => pull.executor(cluster) });
     const events = new EventRecorder(host, 'kubefed-ts', log.child({ component: 'events' }));
     const typeConfigs = new TypeConfigController({
       host,

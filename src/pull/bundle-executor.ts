@@ -4,7 +4,7 @@
 // submission replacing the previous one, outcomes more than once while the agent retries, and "not attempted"
 // at once while the cluster is not ready (the published entries stay: the agent carries them out when back).
 import { PropagationStatus } from '../api/constants.js';
-import type { MemberExecutor, OutcomeHandler } from '../execution/executor.js';
+import type { ExecutorObserver, MemberExecutor, OutcomeHandler } from '../execution/executor.js';
 import type { WorkItem, WorkOutcome } from '../execution/work.js';
 import { canonicalJson } from '../sync/render.js';
 import type { Logger } from '../util/log.js';
@@ -18,6 +18,8 @@ export interface BundleExecutorOptions {
   log: Logger;
   /** Entries published at most, all types together; a submission beyond it is refused. Default 100,000. */
   maxEntries?: number;
+  /** The executor metrics, as push clusters' executors feed them. */
+  observer?: ExecutorObserver | undefined;
 }
 
 interface Pending extends PublishedWork {
@@ -109,6 +111,7 @@ export class BundleExecutor implements MemberExecutor {
     this.byEntry.set(`${typeId}|${key}`, workKey);
     // A report may answer it already (the agent retries it, or did it before this host restarted).
     queueMicrotask(() => this.check(workKey));
+    this.observe();
     return true;
   }
 
@@ -126,6 +129,7 @@ export class BundleExecutor implements MemberExecutor {
   markReady(): void {
     if (this.ready) return;
     this.ready = true;
+    this.options.observer?.onAvailability?.(this.cluster, true);
     for (const listener of this.availabilityListeners) {
       try {
         listener();
@@ -137,6 +141,7 @@ export class BundleExecutor implements MemberExecutor {
 
   /** The heartbeat is stale: every waiting callback hears "not attempted" now; the entries stay published. */
   markNotReady(): void {
+    if (this.ready) this.options.observer?.onAvailability?.(this.cluster, false);
     this.ready = false;
     this.failWaiting(`cluster "${this.cluster}" is not ready`);
   }
@@ -162,6 +167,11 @@ export class BundleExecutor implements MemberExecutor {
   private forget(workKey: string, p: Pending): void {
     this.pending.delete(workKey);
     if (this.byEntry.get(`${p.typeId}|${p.key}`) === workKey) this.byEntry.delete(`${p.typeId}|${p.key}`);
+    this.observe();
+  }
+
+  private observe(): void {
+    this.options.observer?.onDepth?.(this.cluster, this.queued, this.inFlight);
   }
 
   private failWaiting(message: string): void {
@@ -175,6 +185,7 @@ export class BundleExecutor implements MemberExecutor {
       this.deferred.delete(key);
       this.deliver(onOutcome, { ...notAttempted(item), message });
     }
+    this.observe();
   }
 
   private deliver(onOutcome: OutcomeHandler, outcome: WorkOutcome): void {

@@ -4,7 +4,7 @@
 // cluster offers: an executor and member caches.
 import { SyncMode } from '../api/index.js';
 import type { ClusterRegistry } from '../cluster/registry.js';
-import type { MemberExecutor } from '../execution/executor.js';
+import type { ExecutorObserver, MemberExecutor } from '../execution/executor.js';
 import type { InformerEvent } from '../kube/informer.js';
 import type { RestClient } from '../kube/rest-client.js';
 import type { ResourceType } from '../kube/types.js';
@@ -22,6 +22,8 @@ export interface PullHubOptions {
   targetNamespace: string | undefined;
   flush?: FlushSettings | undefined;
   typesGraceMs?: number;
+  /** The executor metrics. */
+  observer?: ExecutorObserver | undefined;
 }
 
 export class PullHub implements ReportedCacheSource {
@@ -55,7 +57,7 @@ export class PullHub implements ReportedCacheSource {
   }
 
   executor(cluster: string): MemberExecutor {
-    return new BundleExecutor({ link: this.link(cluster), log: this.log });
+    return new BundleExecutor({ link: this.link(cluster), log: this.log, observer: this.options.observer });
   }
 
   open(cluster: string, type: ResourceType, projection: MemberProjection, onEvent: (event: InformerEvent<MemberObject>) => void): ReportedMemberCache {

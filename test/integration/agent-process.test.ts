@@ -10,13 +10,12 @@ import path from 'node:path';
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_LEASE_NAME } from '../../src/api/index.js';
-import { run } from '../../src/kubefedctl/cli.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { repoRoot } from '../harness/binaries.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { captureFile } from '../harness/log-capture.js';
 import { customObjects, getOrUndefined, installCrds, KUBEFED_NS, startManager, waitUntil } from '../harness/federation.js';
 import { httpGet, processLogLevel, startProcess, type RunningProcess } from '../harness/processes.js';
+import { kubefedctl } from '../harness/kubefedctl.js';
 
 type Obj = Record<string, any>;
 
@@ -32,17 +31,6 @@ let manager: ControllerManager | undefined;
 let tmp: string;
 let agentKubeconfig: string;
 const agents: RunningProcess[] = [];
-
-async function kubefedctl(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['--kubeconfig', testEnv().kubeconfigPath, '--host-cluster-context', 'host', ...argv], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  captureFile('kubefedctl', { shared: true })?.write(stdout + stderr);
-  return { code, stdout, stderr };
-}
 
 const kfc = async () => (await getOrUndefined(customObjects(host).getNamespacedCustomObject({ ...KFC, name: cluster }))) as Obj | undefined;
 const readyOf = (object: Obj | undefined) => object?.status?.conditions?.find((c: Obj) => c.type === 'Ready')?.status as string | undefined;

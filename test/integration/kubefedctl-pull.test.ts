@@ -8,10 +8,9 @@ import path from 'node:path';
 import { AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Secret } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/kubefedctl/cli.js';
 import { kubeConfigFor, runCommand, testEnv } from '../harness/env.js';
-import { captureFile } from '../harness/log-capture.js';
 import { customObjects, getOrUndefined, installCrds, KUBEFED_NS } from '../harness/federation.js';
+import { kubefedctl } from '../harness/kubefedctl.js';
 
 type Obj = Record<string, any>;
 
@@ -31,17 +30,6 @@ let tmp: string;
 let agentKubeconfigA: string;
 /** Every host Secret (namespace/name → resourceVersion) before any join of this file. */
 let secretsBefore: Map<string, string>;
-
-async function kubefedctl(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['--kubeconfig', testEnv().kubeconfigPath, '--host-cluster-context', 'host', ...argv], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  captureFile('kubefedctl', { shared: true })?.write(stdout + stderr);
-  return { code, stdout, stderr };
-}
 
 const kfc = (name: string) =>
   getOrUndefined(customObjects(host).getNamespacedCustomObject({ ...CORE, plural: 'kubefedclusters', namespace: KUBEFED_NS, name })) as Promise<Obj | undefined>;

@@ -11,7 +11,6 @@ import https from 'node:https';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullClusterNamespace } from '../../src/api/index.js';
-import { run } from '../../src/kubefedctl/cli.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, deleteFed, eventsFor, getFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../harness/fed-objects.js';
@@ -26,8 +25,8 @@ import {
   startManager,
   waitUntil,
 } from '../harness/federation.js';
-import { captureFile } from '../harness/log-capture.js';
 import { startAgentProcess, type RunningProcess } from '../harness/processes.js';
+import { kubefedctl } from '../harness/kubefedctl.js';
 
 const suffix = Date.now().toString(36);
 const PUSH = `push-${suffix}`;
@@ -47,17 +46,6 @@ let tmp: string;
 let agentKubeconfig: string;
 let agent: RunningProcess | undefined;
 const agents: RunningProcess[] = [];
-
-async function kubefedctl(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['--kubeconfig', testEnv().kubeconfigPath, '--host-cluster-context', 'host', ...argv], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  captureFile('kubefedctl', { shared: true })?.write(stdout + stderr);
-  return { code, stdout, stderr };
-}
 
 function startAgent(): Promise<RunningProcess> {
   return startAgentProcess({ cluster: PULL, memberKubeconfig: testEnv().clusters.member2!.kubeconfigPath, hostKubeconfig: agentKubeconfig }).then((proc) => {

@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerManager } from '../../../src/manager/controller-manager.js';
-import { run } from '../../../src/kubefedctl/cli.js';
 import { createFed, deleteFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../../harness/fed-objects.js';
 import { killApiServer, startOwnFederation, type OwnFederation } from '../../harness/faults.js';
 import { sleep, startManager, waitUntil } from '../../harness/federation.js';
-import { captureFile } from '../../harness/log-capture.js';
+import { kubefedctlWith } from '../../harness/kubefedctl.js';
 import { startAgentProcess, type RunningProcess } from '../../harness/processes.js';
 
 const ns = 'pullhostoutage';
@@ -50,11 +49,8 @@ beforeAll(async () => {
   member2 = fed.member2;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'pull-host-outage-'));
   const agentKubeconfig = path.join(tmp, 'agent.kubeconfig');
-  let output = '';
-  const io = { stdout: { write: (s: string) => (output += s) }, stderr: { write: (s: string) => (output += s) } };
-  const code = await run(['--kubeconfig', fed.cp.kubeconfigPath, '--host-cluster-context', 'host', 'join', PULL, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfig], io);
-  captureFile('kubefedctl', { shared: true })?.write(output);
-  if (code !== 0) throw new Error(`join failed: ${output}`);
+  const joined = await kubefedctlWith(fed.cp.kubeconfigPath, 'join', PULL, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfig);
+  if (joined.code !== 0) throw new Error(`join failed: ${joined.stderr}`);
   manager = await startManager(host, { tweak: (config) => ({ ...config, health: { ...config.health, pullHeartbeatGraceMs: GRACE_MS } }) });
   agent = await startAgentProcess({ cluster: PULL, memberKubeconfig: fed.cp.clusters.get('member2')!.kubeconfigPath, hostKubeconfig: agentKubeconfig });
   await waitUntil('both clusters ready', () => ['member1', PULL].every((c) => manager!.registry.get(c)?.ready), 60_000);
