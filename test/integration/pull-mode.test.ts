@@ -305,5 +305,13 @@ describe('member1 in push mode, member2 in pull mode', () => {
       return secrets.items.some((s) => Object.keys(s.data ?? {}).some((k) => k === `${ns}_burst-0` || k === `${ns}_burst-1`));
     }, { timeout: 30_000 }).toBe(false);
   });
+
+  it('removes everything from both members when the namespace is deleted on the host', async () => {
+    await host.makeApiClient(CoreV1Api).deleteNamespace({ name: ns });
+    await expect.poll(() => getFed(host, 'federatednamespaces', ns, ns), { timeout: 90_000 }).toBeUndefined();
+    for (const kc of [member1, member2]) {
+      await expect.poll(async () => (await getOrUndefined(kc.makeApiClient(CoreV1Api).readNamespace({ name: ns })))?.metadata?.deletionTimestamp !== undefined || !(await getOrUndefined(kc.makeApiClient(CoreV1Api).readNamespace({ name: ns }))), { timeout: 30_000 }).toBe(true);
+    }
+  });
 });
 
