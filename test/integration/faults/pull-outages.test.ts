@@ -1,15 +1,18 @@
-// Fault: the host's kube-apiserver is down for 30 s under a pull cluster (issue #15). The agent of member2
-// keeps every member object exactly as it is (same uid, same resourceVersion: nothing deleted, nothing
-// rewritten) while it cannot read its bundles or write its reports, the host shows the cluster NotReady after
-// the grace period, and once the host is back both sides converge: the heartbeat and reports resume, and a
-// change and a deletion made after the outage reach the pull member. member1 is a push cluster beside it.
+// Faults under a pull cluster (issue #15); member1 is a push cluster beside it.
+// - The host's kube-apiserver is down for 30 s: the agent of member2 keeps every member object exactly as it
+//   is (same uid, same resourceVersion: nothing deleted, nothing rewritten) while it cannot read its bundles
+//   or write its reports, the host shows the cluster NotReady after the grace period, and once the host is back
+//   both sides converge: the heartbeat and reports resume, and a change and a deletion made after the outage
+//   reach the pull member.
+// - The agent is stopped: the cluster turns NotReady after the grace period, and a deletion waits for it as in
+//   push mode (the fed object keeps its finalizer, the member keeps its copy) until the agent is back.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerManager } from '../../../src/manager/controller-manager.js';
-import { createFed, deleteFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../../harness/fed-objects.js';
+import { createFed, deleteFed, eventsFor, getFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../../harness/fed-objects.js';
 import { killApiServer, startOwnFederation, type OwnFederation } from '../../harness/faults.js';
 import { sleep, startManager, waitUntil } from '../../harness/federation.js';
 import { kubefedctlWith } from '../../harness/kubefedctl.js';
@@ -28,12 +31,15 @@ let member2: KubeConfig;
 let manager: ControllerManager | undefined;
 let agent: RunningProcess | undefined;
 let tmp: string;
+let agentKubeconfig: string;
 
 /** Every managed ConfigMap of the namespace in member2: name → uid/resourceVersion/data. */
 async function memberState(): Promise<Record<string, string>> {
   const list = await member2.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: ns, labelSelector: 'kubefed.io/managed' });
   return Object.fromEntries(list.items.map((c) => [c.metadata!.name!, `${c.metadata!.uid}/${c.metadata!.resourceVersion}/${JSON.stringify(c.data)}`]).sort());
 }
+
+const startAgent = () => startAgentProcess({ cluster: PULL, memberKubeconfig: fed.cp.clusters.get('member2')!.kubeconfigPath, hostKubeconfig: agentKubeconfig });
 
 const fedConfigMap = (name: string, data: Record<string, string>): Obj => ({
   apiVersion: 'types.kubefed.io/v1beta1',
@@ -48,11 +54,11 @@ beforeAll(async () => {
   host = fed.host;
   member2 = fed.member2;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'pull-host-outage-'));
-  const agentKubeconfig = path.join(tmp, 'agent.kubeconfig');
+  agentKubeconfig = path.join(tmp, 'agent.kubeconfig');
   const joined = await kubefedctlWith(fed.cp.kubeconfigPath, 'join', PULL, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfig);
   if (joined.code !== 0) throw new Error(`join failed: ${joined.stderr}`);
   manager = await startManager(host, { tweak: (config) => ({ ...config, health: { ...config.health, pullHeartbeatGraceMs: GRACE_MS } }) });
-  agent = await startAgentProcess({ cluster: PULL, memberKubeconfig: fed.cp.clusters.get('member2')!.kubeconfigPath, hostKubeconfig: agentKubeconfig });
+  agent = await startAgent();
   await waitUntil('both clusters ready', () => ['member1', PULL].every((c) => manager!.registry.get(c)?.ready), 60_000);
   await waitUntil('configmaps type running', () => manager!.typeConfigs.controllers().has('configmaps'), 30_000);
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
@@ -102,5 +108,22 @@ describe('the host down for 30 s under a pull cluster', () => {
     const unchanged = await memberState();
     for (const name of NAMES.slice(2)) expect(unchanged[name]).toBe(after[name]);
     await expect.poll(() => propagationOf(host, 'federatedconfigmaps', 'cm-00', ns), { timeout: 30_000 }).toEqual({ status: 'True', clusters: ['edge', 'member1'] });
+  });
+});
+
+describe('the agent stopped', () => {
+  it('turns the cluster NotReady after the grace period; a deletion waits for it, and completes when it is back', async () => {
+    expect(await agent!.stop('SIGTERM')).toBe(0);
+    const stoppedAt = Date.now();
+    await waitUntil('the pull cluster not ready', () => manager!.registry.get(PULL)?.ready === false, GRACE_MS + 20_000);
+    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(GRACE_MS - 2_000);
+    await deleteFed(host, 'federatedconfigmaps', 'cm-02', ns);
+    await expect.poll(async () => (await eventsFor(host, ns, 'cm-02')).some((e) => e.startsWith('WaitForRemovalInCluster') && e.includes(PULL)), { timeout: 30_000 }).toBe(true);
+    await sleep(2_000);
+    expect((await getFed(host, 'federatedconfigmaps', 'cm-02', ns))?.metadata?.deletionTimestamp).toBeDefined();
+    expect('cm-02' in (await memberState())).toBe(true);
+    agent = await startAgent();
+    await expect.poll(async () => 'cm-02' in (await memberState()), { timeout: 60_000 }).toBe(false);
+    await expect.poll(() => getFed(host, 'federatedconfigmaps', 'cm-02', ns), { timeout: 30_000 }).toBeUndefined();
   });
 });
