@@ -101,8 +101,9 @@ export function decodeEntry<T>(schema: z.ZodType<T>, text: string): Decoded<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+  } catch {
+    // Not the parser's message: it quotes the text, which may hold Secret data.
+    return { ok: false, error: 'not JSON' };
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };

@@ -110,6 +110,10 @@ describe('report entries (untrusted)', () => {
     done: { seq: 7, outcome: { kind: 'update', hash: 'h2', status: '', written: { resourceVersion: '20', previousResourceVersion: '12' }, drift: ['/data/a'] } },
   };
 
+  it('never quotes what is not JSON (a bundle may hold Secret data)', () => {
+    expect(decodeEntry(ReportEntrySchema, 'password=hunter2')).toEqual({ ok: false, error: 'not JSON' });
+  });
+
   it('accepts a well-formed entry and yields the outcome', () => {
     const decoded = decodeEntry(ReportEntrySchema, JSON.stringify(good));
     expect(decoded.ok).toBe(true);
