@@ -287,6 +287,39 @@ describe('member1 in push mode, member2 in pull mode', () => {
     expect(bundleWrites).toBeLessThan(N);
   });
 
+  it('adopts an object that was there unmanaged, on both alike', async () => {
+    for (const kc of [member1, member2]) {
+      await kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'found' }, data: { owner: 'someone' } } });
+    }
+    await createFed(host, 'federatedconfigmaps', fedConfigMap('found', { template: { data: { owner: 'federation' } }, placement: { clusters: both } }));
+    for (const kc of [member1, member2]) {
+      await expect.poll(async () => (await configMap(kc, 'found'))?.metadata?.labels?.['kubefed.io/managed'], { timeout: 30_000 }).toBe('true');
+      expect((await configMap(kc, 'found'))?.data).toEqual({ owner: 'federation' });
+    }
+    await expect.poll(async () => {
+      const adopted = (await eventsFor(host, ns, 'found')).filter((e) => e.startsWith('AdoptInCluster')).join('\n');
+      return [PUSH, PULL].every((c) => adopted.includes(`"${c}"`));
+    }, { timeout: 30_000 }).toBe(true);
+  });
+
+  it('deletes with the fed object\'s deleteoption on the pull member too (Orphan leaves the ReplicaSets)', async () => {
+    const replicaSets = async (kc: KubeConfig) =>
+      (await kc.makeApiClient(AppsV1Api).listNamespacedReplicaSet({ namespace: ns, labelSelector: 'app=web' })).items;
+    for (const kc of [member1, member2]) await expect.poll(async () => (await replicaSets(kc)).length, { timeout: 30_000 }).toBeGreaterThan(0);
+    await patchFed(host, 'federateddeployments', 'web', ns, [
+      { op: 'add', path: '/metadata/annotations', value: { 'kubefed.io/deleteoption': '{"propagationPolicy":"Orphan"}' } },
+    ]);
+    await sleep(500);
+    await deleteFed(host, 'federateddeployments', 'web', ns);
+    for (const kc of [member1, member2]) await expect.poll(() => deployment(kc, 'web'), { timeout: 30_000 }).toBeUndefined();
+    await sleep(1_000);
+    for (const kc of [member1, member2]) {
+      const left = await replicaSets(kc);
+      expect(left.length).toBeGreaterThan(0);
+      expect(left.every((rs) => (rs.metadata?.ownerReferences ?? []).length === 0)).toBe(true);
+    }
+  });
+
   it('deletes from both, and an orphaning deletion leaves the pull member\'s copy in place, unmanaged', async () => {
     await deleteFed(host, 'federatedconfigmaps', 'burst-0', ns);
     for (const kc of [member1, member2]) await expect.poll(() => configMap(kc, 'burst-0'), { timeout: 30_000 }).toBeUndefined();
