@@ -100,6 +100,23 @@ export async function killApiServer(cp: ControlPlane, cluster: string): Promise<
   await cp.stopCluster(cluster);
 }
 
+/**
+ * SIGSTOPs one cluster's kube-apiserver, which mimics a hung node or a black-holed network: connections are
+ * still accepted by the kernel but nothing is ever answered. Returns the SIGCONT, which is idempotent: call
+ * it in a `finally`, so that a failing test never leaves a stopped server behind.
+ */
+export function pauseApiServer(cp: ControlPlane, cluster: string): () => void {
+  const proc = cp.managedProcesses().find((p) => p.name === `kube-apiserver-${cluster}`);
+  if (!proc || !processRuns(proc.pid, proc.binary)) throw new Error(`no running kube-apiserver for ${cluster}`);
+  process.kill(proc.pid, 'SIGSTOP');
+  let resumed = false;
+  return () => {
+    if (resumed) return;
+    resumed = true;
+    if (processRuns(proc.pid, proc.binary)) process.kill(proc.pid, 'SIGCONT');
+  };
+}
+
 export type ControllerManagerProcess = RunningProcess & { healthPort: number; metricsPort: number };
 
 /** Starts `node dist/main.js` against this control plane's host; resolves once it serves /healthz. */
