@@ -236,9 +236,24 @@ describe('planSync: propagation, the whole object', () => {
     expect(plan.skipStatus).toBe(false);
   });
 
-  it('decides nothing while a ready cluster\'s cache fills, but still adds the finalizer', () => {
-    const plan = planSync(snapshot(fed, [cluster('m1', { cache: { kind: 'filling' } }), cluster('m2')], { hasFinalizer: false }));
-    expect(summary(plan)).toMatchObject({ actions: [], settled: false, requeueAfterMs: CACHE_WAIT_MS, finalizer: 'add' });
+  it('decides nothing for a ready cluster whose cache fills, and goes on with the others', () => {
+    // A member coming back (or flapping) refills its cache: that must not hold back the healthy members.
+    const filling = cluster('m1', { cache: { kind: 'filling' }, ledger: { outstanding: { kind: 'create', hash: h1, since: 1 } } });
+    const plan = planSync(snapshot(fed, [filling, cluster('m2')], { hasFinalizer: false }));
+    expect(summary(plan)).toMatchObject({ actions: ['m2:create'], withdraw: [], clusters: [], settled: false, requeueAfterMs: CACHE_WAIT_MS, finalizer: 'add' });
+    // Even when everything else is done, the status waits for the cache.
+    const waiting = planSync(snapshot(fed, [cluster('m1', { cache: { kind: 'filling' } }), inSync('m2')]));
+    expect(summary(waiting)).toMatchObject({ actions: [], clusters: ['m2:Ok'], settled: false, requeueAfterMs: CACHE_WAIT_MS });
+    // Not placed there either: nothing is deleted from a cache that may not show the copy yet.
+    const moved = planSync(snapshot(fed, [cluster('m1', { cache: { kind: 'filling' }, member: member(fed, 'm1') }), inSync('m2')], { placement: { clusters: ['m2'], unknownClusters: [] } }));
+    expect(summary(moved)).toMatchObject({ actions: [], settled: false, requeueAfterMs: CACHE_WAIT_MS });
+  });
+
+  it('looks again soon for a filling cache even while a copy is being removed elsewhere', () => {
+    const plan = planSync(
+      snapshot(fed, [cluster('m1', { cache: { kind: 'filling' } }), cluster('m2', { member: member(fed, 'm2', { deleting: true }) })], { placement: { clusters: ['m1'], unknownClusters: [] } }),
+    );
+    expect(summary(plan)).toMatchObject({ clusters: ['m2:WaitingForRemoval'], requeueAfterMs: CACHE_WAIT_MS });
   });
 
   it('does not wait for the cache of a cluster that is not ready', () => {
