@@ -8,6 +8,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { CORE_API_VERSION, CORE_GROUP, CORE_VERSION, KUBEFED_CONFIG_KIND, KUBEFED_CONFIG_NAME, KUBEFED_CONFIG_PLURAL } from '../../src/api/index.js';
 import { canonicalJson } from '../../src/sync/render.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
+import type { RuntimeConfig } from '../../src/manager/config.js';
 import type { Logger } from '../../src/util/log.js';
 import { repoRoot } from './binaries.js';
 import { ControlPlane, processRuns } from './control-plane.js';
@@ -157,7 +158,11 @@ export async function waitForControllers(proc: RunningProcess, timeoutMs = 30_00
  * A controller-manager in this process on an own federation, once both members are ready and the configmaps
  * sync controller runs, with `ns` federated to both members: the starting point of the fault tests.
  */
-export async function startFaultManager(fed: OwnFederation, ns: string, options: { log?: Logger } = {}): Promise<ControllerManager> {
+export async function startFaultManager(
+  fed: OwnFederation,
+  ns: string,
+  options: { log?: Logger; tweak?: (config: RuntimeConfig) => RuntimeConfig } = {},
+): Promise<ControllerManager> {
   const manager = await startManager(fed.host, options);
   await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
   await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);

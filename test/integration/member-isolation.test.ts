@@ -4,16 +4,18 @@
 // (test/harness/delay-proxy.ts; TLS passes through, delay 0 except in the "slow" case), and:
 //   hung:     member2's kube-apiserver SIGSTOPped (accepts connections, never answers) while objects are created
 //             for both members and for member1 only;
-//   slow:     +300 ms on every request to member2;
+//   slow:     +1 s on every request to member2 (the benchmark measures +300 ms; here the slowed member must be the
+//             bottleneck by a wide margin also on a loaded machine, where the host's own pace drops to a few
+//             dozen objects a second; the probe timeout is 5 s so that the delay never looks like an outage);
 //   killed:   member2's kube-apiserver SIGKILLed during a burst, then restarted;
 //   deletion: fed objects deleted while member2 is SIGSTOPped.
 //
 // Measured on a loaded 2-core machine: member1 complete 0.3 s after the creates (hung), 0.7 s after the deletes
-// (deletion), 2 s after the burst (killed), and with member2 at 160 of 300 (slow). Checked that each case fails
+// (deletion), 2 s after the burst (killed), and with member2 at 55 of 200 (slow). Checked that each case fails
 // without the behaviour it guards:
 // - the old design put back (src/sync/controller.ts: the reconcile awaits the first outcome of every action it
 //   submitted, i.e. it waits for every cluster): "hung" fails (member1 complete after 13 s, bound 5 s), "slow"
-//   fails (member1 complete only when member2 was too: 0 behind, at least 48 required) and "deletion" fails
+//   fails (member1 complete only when member2 was too: 0 behind, at least 32 required) and "deletion" fails
 //   (member1's copies deleted after 11 s);
 // - no re-enqueue when a cluster comes back (the `enqueueAll()` of the sync controller's registry and executor
 //   availability listeners and the namespace federation's registry listener in src/typeconfig/controller.ts
@@ -95,7 +97,7 @@ beforeAll(async () => {
     name: 'member2',
     body: [{ op: 'replace', path: '/spec/apiEndpoint', value: proxy.url }],
   });
-  manager = await startFaultManager(fed, NAMESPACES[0]!);
+  manager = await startFaultManager(fed, NAMESPACES[0]!, { tweak: (config) => ({ ...config, health: { ...config.health, timeoutMs: 5_000 } }) });
   expect(manager.registry.get('member2')?.client?.server).toBe(proxy.url);
   for (const ns of NAMESPACES.slice(1)) await federateNamespace(host, ns);
   for (const kc of [member1, member2]) {
@@ -147,16 +149,16 @@ describe('member isolation', () => {
     expect(await uidsIn(member1, ns)).toEqual(member1Uids!);
   }, 240_000);
 
-  it('slow member (+300 ms per request): the healthy member goes at its own pace, the slow one converges at its own', async () => {
+  it('slow member (+1 s per request): the healthy member goes at its own pace, the slow one converges at its own', async () => {
     const ns = 'slow';
-    const BOTH = group('both', 300);
+    const BOTH = group('both', 200);
     const ONLY1 = group('only1', 30);
-    proxy.setDelay(300);
+    proxy.setDelay(1_000);
     try {
       // The delay is really in member2's path.
       const probeStart = performance.now();
       await manager.registry.get('member2')!.client!.request('GET', '/readyz', { raw: true });
-      expect(performance.now() - probeStart).toBeGreaterThanOrEqual(290);
+      expect(performance.now() - probeStart).toBeGreaterThanOrEqual(990);
 
       const started = performance.now();
       await inParallel(BOTH, 16, (name) => createFed(host, PLURAL, fedConfigMap(ns, name, ['member1', 'member2'])));
@@ -178,7 +180,8 @@ describe('member isolation', () => {
       const report = `member1 complete at ${seconds(member1DoneAt!)} s with member2 at ${member2AtThatMoment}/${BOTH.length}; member2 complete at ${seconds(member2DoneAt)} s`;
       // The healthy member did not wait for the slow one: when it was complete, member2 was still far behind
       // (one reconcile waiting for both would keep them within a worker pool's worth, 16, of each other).
-      expect(BOTH.length - member2AtThatMoment, report).toBeGreaterThanOrEqual(48);
+      expect(BOTH.length - member2AtThatMoment, report).toBeGreaterThanOrEqual(32);
+      expect(manager.registry.get('member2')?.ready, 'member2 stayed ready throughout').toBe(true);
       // The slow one went at its own, steady pace.
       expect(member2Counts.every((n, i) => i === 0 || n >= member2Counts[i - 1]!), report).toBe(true);
       await expect
