@@ -44,7 +44,7 @@ import {
 import { customObjects, KUBEFED_NS, sleep, waitUntil } from '../harness/federation.js';
 
 const PLURAL = 'federatedconfigmaps';
-const NAMESPACES = ['hung', 'slow', 'killed', 'hungdel'];
+const NAMESPACES = ['hung', 'slow', 'killed', 'storm', 'hungdel'];
 const group = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 /**
  * The bound on how long member1 may take to hold its objects once they all exist in the host. Far above what it
@@ -220,6 +220,38 @@ describe('member isolation', () => {
     const member2Uids = await uidsIn(member2, ns);
     for (const [name, uid] of beforeKill) expect(member2Uids.get(name), name).toBe(uid);
   }, 240_000);
+
+  // Fails today (found by the isolation benchmark, BENCHMARKS.md §7): when the prober marks the hung member not
+  // ready, every fed object is re-enqueued and each one placed there gets its status rewritten (ClusterNotReady);
+  // objects created meanwhile wait behind all of them in the work queue, so a healthy member gets them seconds late.
+  it('hung member with many objects: new objects reach the healthy member at once, also right after it is marked not ready', async () => {
+    const ns = 'storm';
+    const MANY = group('many', 400);
+    const NEW = group('new', 20);
+    await inParallel(MANY, 16, (name) => createFed(host, PLURAL, fedConfigMap(ns, name, ['member1', 'member2'])));
+    await expect.poll(async () => Object.values(await summaryOf(ns, MANY)).filter((s) => s === 'True member1,member2').length, { timeout: 120_000, interval: 500 }).toBe(MANY.length);
+    const resume = pauseApiServer(fed.cp, 'member2');
+    try {
+      await waitUntil('member2 not ready', () => manager.registry.get('member2')?.ready === false, 30_000);
+      const created = new Map<string, number>();
+      await inParallel(NEW, 8, async (name) => {
+        await createFed(host, PLURAL, fedConfigMap(ns, name, ['member1']));
+        created.set(name, performance.now());
+      });
+      const latencies = new Map<string, number>();
+      await waitUntil('member1 holds the new objects', async () => {
+        const held = await configMapsIn(member1, ns);
+        for (const name of NEW) if (held.has(name) && !latencies.has(name)) latencies.set(name, performance.now() - created.get(name)!);
+        return latencies.size === NEW.length;
+      }, 60_000);
+      const worst = Math.max(...latencies.values());
+      expect(worst, `slowest new object reached member1 after ${Math.round(worst)} ms`).toBeLessThan(2_000);
+    } finally {
+      resume();
+    }
+    await waitUntil('member2 ready again', () => manager.registry.get('member2')?.ready === true, 60_000);
+    await expect.poll(async () => (await countIn(member2, ns, MANY)), { timeout: 120_000, interval: 500 }).toBe(MANY.length);
+  }, 300_000);
 
   it('deletion with a hung member: the others\' copies go at once, the finalizer stays until the hung member is back', async () => {
     const ns = 'hungdel';
