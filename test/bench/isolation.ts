@@ -16,8 +16,8 @@ import { KubeFedClusterType } from '../../src/cluster/registry.js';
 import type { Informer } from '../../src/kube/informer.js';
 import type { RestClient } from '../../src/kube/rest-client.js';
 import type { KubeObject } from '../../src/kube/types.js';
-import { processRuns } from '../harness/control-plane.js';
 import { DelayProxy } from '../harness/delay-proxy.js';
+import { pauseApiServer } from '../harness/faults.js';
 import { writeRequests, writesBetween } from '../harness/fed-objects.js';
 import { KUBEFED_NS } from '../harness/federation.js';
 import { FEDERATION_RESOURCES, type BenchFederation } from './federation.js';
@@ -157,7 +157,7 @@ export async function runIsolation(fed: BenchFederation, p: IsolationParameters,
       await waitQuiet(fed, 300_000);
       log(`isolation: ${scenario}`);
       if (scenario === 'slowed') proxy.setDelay(p.slowDelayMs);
-      if (scenario === 'hung') resume = pause(fed, p.impaired);
+      if (scenario === 'hung') resume = pauseApiServer(fed.cp, p.impaired);
       try {
         const result = await runScenario(fed, p, scenario, { lat: namespaceOf(run, 'lat'), tp: namespaceOf(run, 'tp') }, healthy, seen, log);
         if (scenario === 'hung') {
@@ -206,19 +206,6 @@ async function heldBy(client: RestClient, keys: readonly string[]): Promise<numb
     }
   }
   return keys.filter((k) => held.has(k)).length;
-}
-
-/** SIGSTOPs a member's kube-apiserver; returns the SIGCONT (idempotent). */
-function pause(fed: BenchFederation, member: string): () => void {
-  const proc = fed.cp.managedProcesses().find((x) => x.name === `kube-apiserver-${member}`);
-  if (!proc || !processRuns(proc.pid, proc.binary)) throw new Error(`no running kube-apiserver for ${member}`);
-  process.kill(proc.pid, 'SIGSTOP');
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    if (processRuns(proc.pid, proc.binary)) process.kill(proc.pid, 'SIGCONT');
-  };
 }
 
 /** Host writes and the sync controllers' most pending keys from now until `end()`. */
