@@ -288,11 +288,8 @@ function planDeletion(snapshot: SyncSnapshot): SyncPlan {
   const remaining: string[] = [];
   for (const cluster of snapshot.clusters) {
     const usable = cluster.ready && cluster.executorAvailable && cluster.cache.kind !== 'failed';
-    const holds = mayHold(snapshot, cluster);
-    if (!holds) {
-      if (cluster.ledger?.outstanding) plan.withdraw.push(cluster.name);
-      continue;
-    }
+    // Work under way counts as a copy it may hold (see mayHold).
+    if (!mayHold(snapshot, cluster)) continue;
     if (!usable) {
       unreachable.push(cluster.name);
       continue;

@@ -401,7 +401,12 @@ describe('planSync: deletion', () => {
     ['does not send a deletion twice', [holding('m1', { ledger: { outstanding: { kind: 'delete', hash: undefined, since: 1 } } })], {}, { actions: [], requeueAfterMs: DELETION_RECHECK_MS, finalizer: undefined }],
     ['leaves a copy someone marked unmanaged', [holding('m1', { member: member(deleting, 'm1', { managed: 'false' }) })], {}, { actions: [], finalizer: 'remove' }],
     // Work still outstanding may yet make a copy: the deletion replaces it in the executor's queue.
-    ['deletes where a creation is still outstanding', [cluster('m1', { ledger: { outstanding: { kind: 'create', hash: 'x', since: 1 } } }), cluster('m2')], {}, { actions: ['m1:delete'], withdraw: [], finalizer: undefined }],
+    [
+      'lets a creation still outstanding finish before deleting (its outcome decides, not a cache that lags)',
+      [cluster('m1', { ledger: { outstanding: { kind: 'create', hash: 'x', since: 1 } } }), cluster('m2')],
+      {},
+      { actions: [], withdraw: [], requeueAfterMs: DELETION_RECHECK_MS, finalizer: undefined },
+    ],
     [
       'keeps the finalizer while a cluster that may hold a copy cannot be asked, deleting the others at once',
       [holding('m1'), cluster('m2', { ready: false, ledger: { record: { hash: 'x', resourceVersion: '3', previousResourceVersion: undefined } } })],
@@ -437,12 +442,24 @@ describe('planSync: deletion', () => {
     expect(del([holding('m1')], { hasFinalizer: false })).toEqual({ actions: [], withdraw: [], clusters: [], settled: true, skipStatus: true, events: [] });
   });
 
+  it('never deletes a namespace it cannot see when the host has one of that name: it may be the host itself', () => {
+    const record = { hash: 'x', resourceVersion: '3', previousResourceVersion: undefined };
+    const adoption = { adoptResources: true, hostNamespaceUid: 'host-uid' };
+    // Our record says we wrote it, but the cache does not show it (an unlabel's watch event came first).
+    expect(summary(del([cluster('m1', { ledger: { record } })], { adoption }))).toMatchObject({ actions: [], requeueAfterMs: DELETION_RECHECK_MS, finalizer: undefined });
+    // Without a host namespace of that name, the copy the record tells of is deleted.
+    expect(summary(del([cluster('m1', { ledger: { record } })]))).toMatchObject({ actions: ['m1:delete'] });
+    // An unlabel under way is let finish rather than followed by a delete.
+    const unlabelling = cluster('m1', { ledger: { outstanding: { kind: 'unlabel', hash: undefined, since: 1 } } });
+    expect(summary(del([unlabelling], { adoption }))).toMatchObject({ actions: [], finalizer: undefined });
+  });
+
   it('sends the delete options and the version decided on; names the clusters waited for', () => {
     const plan = del([holding('m1'), holding('m2', { member: member(deleting, 'm2', { deleting: true }) })], { deleteOptions: { gracePeriodSeconds: 0 } });
     expect(plan.actions).toEqual([{ cluster: 'm1', action: { kind: 'delete', options: { gracePeriodSeconds: 0 }, basedOn: '8' } }]);
     expect(plan.events).toEqual([{ type: 'Normal', reason: 'WaitForRemovalInCluster', message: 'Waiting for managed resources to be removed from the following clusters: m1, m2' }]);
     const unreachable = del([cluster('m1', { ready: false, ledger: { record: { hash: 'x', resourceVersion: '3', previousResourceVersion: undefined } } }), holding('m2', { executorAvailable: false })]);
-    expect(unreachable.events).toEqual([{ type: 'Warning', reason: 'WaitForRemovalInCluster', message: 'Waiting for clusters "m1", "m2" to become reachable before deleting' }]);
+    expect(unreachable.events).toEqual([{ type: 'Warning', reason: 'WaitForRemovalInCluster', message: 'Waiting for clusters m1, m2 to become reachable before deleting' }]);
   });
 });
 
