@@ -10,7 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_KUBEFED_NAMESPACE } from './api/index.js';
 import { RestClient } from './kube/rest-client.js';
 import { LeaderElector } from './leader/lease.js';
-import { loadKubeFedConfig } from './manager/config.js';
+import { loadKubeFedConfig, logKubeFedConfig } from './manager/config.js';
 import { ControllerManager } from './manager/controller-manager.js';
 import { Metrics } from './metrics/metrics.js';
 import { parseListenAddress, startHttpServers } from './server/http.js';
@@ -33,6 +33,7 @@ const usage = `Usage: controller-manager [flags]
   --leader-elect BOOL        run only while holding the leader lease (default true)
   --leader-elect-identity ID identity in the lease (default: $POD_NAME or hostname, plus a random suffix)
   --log-level LEVEL          trace, debug, info (default), warn, error
+  --log-format FORMAT        json (default) or text (time LEVEL message key=value), or $KUBEFED_LOG_FORMAT
   -h, --help                 show this help
 `;
 
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
       'leader-elect': { type: 'string', default: 'true' },
       'leader-elect-identity': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -59,7 +61,9 @@ async function main(): Promise<void> {
     process.stdout.write(usage);
     return;
   }
-  const log = createLogger({ level: values['log-level'] ?? process.env.KUBEFED_LOG_LEVEL ?? 'info' });
+  const format = values['log-format'] ?? process.env.KUBEFED_LOG_FORMAT ?? 'json';
+  if (format !== 'json' && format !== 'text') throw new Error(`--log-format must be json or text, not ${JSON.stringify(format)}`);
+  const log = createLogger({ level: values['log-level'] ?? process.env.KUBEFED_LOG_LEVEL ?? 'info', format });
   const namespace = values['kubefed-namespace'] ?? process.env.KUBEFED_NAMESPACE ?? DEFAULT_KUBEFED_NAMESPACE;
   const leaderElect = values['leader-elect'] !== 'false';
   const identity = values['leader-elect-identity'] ?? `${process.env.POD_NAME ?? os.hostname()}_${randomUUID().slice(0, 8)}`;
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
   log.info({ health: servers.health.port, metrics: servers.metrics.port, leaderElect, identity }, 'serving health and metrics');
   const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
   const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
+  logKubeFedConfig(log, namespace, config);
 
   // Every replica serves the webhook, leader or not: admission must not depend on the election. Each
   // watches the FTCs to know which types run, for the finalizer it adds to new federated objects.
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
       leaseDurationMs: config.leaseDurationMs,
       renewDeadlineMs: config.renewDeadlineMs,
       retryPeriodMs: config.retryPeriodMs,
+      lockKind: config.resourceLock,
       log,
       onStartedLeading: startControllers,
       // Another replica may already be reconciling: stop writing at once, and let the pod restart as a standby.

@@ -8,9 +8,11 @@ import {
   int64,
   ObjectMetaSchema,
   ResourceScopeSchema,
+  TimeSchema,
   withCelRules,
 } from './common.js';
 import {
+  ConditionStatus,
   ControllerStatus,
   CORE_API_VERSION,
   FEDERATED_TYPE_CONFIG_KIND,
@@ -62,10 +64,25 @@ export const FederatedTypeConfigSpecSchema = z.object({
 });
 export type FederatedTypeConfigSpec = z.infer<typeof FederatedTypeConfigSpecSchema>;
 
+export const FederatedTypeConfigConditionSchema = z.object({
+  type: z.string().describe('SyncControllerRunning.'),
+  status: z.enum([ConditionStatus.True, ConditionStatus.False, ConditionStatus.Unknown]),
+  reason: z.string().optional().describe('Running, or why not: PropagationDisabled, TypeNotServed, NamespacesTypeNotRunning, ...'),
+  message: z.string().optional(),
+  lastTransitionTime: TimeSchema.optional().describe('When the condition last changed status or reason.'),
+});
+export type FederatedTypeConfigCondition = z.infer<typeof FederatedTypeConfigConditionSchema>;
+
 export const FederatedTypeConfigStatusSchema = z.object({
   observedGeneration: int64().min(0).describe('The generation of the FTC that the controllers act on.'),
   propagationController: ControllerStatusSchema.describe('Whether the sync controller of this type runs.'),
   statusController: ControllerStatusSchema.optional().describe('Whether the status controller of this type runs.'),
+  // kubefed-ts: KubeFed's status only said Running or NotRunning; the condition says why.
+  conditions: z
+    .array(FederatedTypeConfigConditionSchema)
+    .max(8)
+    .optional()
+    .describe('Why the sync controller runs or not (condition SyncControllerRunning, with a reason and message).'),
 });
 export type FederatedTypeConfigStatus = z.infer<typeof FederatedTypeConfigStatusSchema>;
 

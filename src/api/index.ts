@@ -5,6 +5,7 @@ export * from './common.js';
 export * from './duration.js';
 export * from './kubefedcluster.js';
 export * from './kubefedconfig.js';
+export * from './pull-mode.js';
 export * from './federatedtypeconfig.js';
 export * from './replicaschedulingpreference.js';
 export * from './federated-resource.js';

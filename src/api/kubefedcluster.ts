@@ -1,8 +1,23 @@
-// KubeFedCluster (core.kubefed.io/v1beta1): how the control plane reaches one member cluster, and the
-// health the cluster controller last observed there.
+// KubeFedCluster (core.kubefed.io/v1beta1): how the control plane reaches one member cluster (push mode), or
+// that an agent inside the member pulls its work (pull mode), and the health the host last observed there.
 import { z } from 'zod';
 import { Dns1123SubdomainSchema, ObjectMetaSchema, TimeSchema, withCelRules } from './common.js';
 import { ClusterConditionType, ConditionStatus, CORE_API_VERSION, KUBEFED_CLUSTER_KIND } from './constants.js';
+
+/**
+ * Push: the host holds a token for the member and writes to its API server (KubeFed's only mode). Pull: an
+ * agent in the member reads its work from the host and reports back; the host holds no member credential.
+ */
+export const SyncMode = {
+  Push: 'Push',
+  Pull: 'Pull',
+} as const;
+export type SyncMode = (typeof SyncMode)[keyof typeof SyncMode];
+export const SyncModeSchema = z.enum([SyncMode.Push, SyncMode.Pull]);
+
+const PUSH_NEEDS_ENDPOINT = 'apiEndpoint is required when syncMode is Push';
+const PUSH_NEEDS_SECRET = 'secretRef is required when syncMode is Push';
+const isPull = "has(self.syncMode) && self.syncMode == 'Pull'";
 
 export const TlsValidationSchema = z.enum(['*', 'SubjectName', 'ValidityPeriod']);
 export type TlsValidation = z.infer<typeof TlsValidationSchema>;
@@ -12,7 +27,10 @@ const ALL_TLS_VALIDATIONS_ALONE = 'when * is specified, it is expected to be the
 const hasAllowedScheme = (schemes: string[]) => (url: string) =>
   !url.includes('://') || schemes.some((scheme) => url.startsWith(`${scheme}://`));
 
-export const KubeFedClusterSpecSchema = z.object({
+const KubeFedClusterSpecFields = z.object({
+  syncMode: SyncModeSchema.default(SyncMode.Push).describe(
+    'Push (default): the host writes to the cluster with the token of secretRef. Pull: an agent in the cluster applies the work the host publishes in namespace kubefed-cluster-<name>; apiEndpoint and secretRef are then unused.',
+  ),
   apiEndpoint: withCelRules(
     z
       .string()
@@ -24,7 +42,9 @@ export const KubeFedClusterSpecSchema = z.object({
         message: 'apiEndpoint must use the http or https scheme',
       },
     ],
-  ).describe('Address of the cluster API server: hostname, hostname:port, IP, IP:port or an http(s) URL.'),
+  )
+    .optional()
+    .describe('Address of the cluster API server: hostname, hostname:port, IP, IP:port or an http(s) URL. Required for Push.'),
   caBundle: z
     .base64()
     .optional()
@@ -33,7 +53,8 @@ export const KubeFedClusterSpecSchema = z.object({
     .object({
       name: Dns1123SubdomainSchema.describe('Name of the Secret.'),
     })
-    .describe('Secret in the KubeFed namespace whose data key "token" holds the bearer token for the cluster.'),
+    .optional()
+    .describe('Secret in the KubeFed namespace whose data key "token" holds the bearer token for the cluster. Required for Push.'),
   disabledTLSValidations: withCelRules(
     z
       .array(TlsValidationSchema)
@@ -57,7 +78,20 @@ export const KubeFedClusterSpecSchema = z.object({
     .optional()
     .describe('Proxy to reach the API server through (http, https or socks5); empty for none.'),
 });
-export type KubeFedClusterSpec = z.infer<typeof KubeFedClusterSpecSchema>;
+
+export const KubeFedClusterSpecSchema = withCelRules(
+  KubeFedClusterSpecFields.superRefine((spec, ctx) => {
+    if (spec.syncMode === SyncMode.Pull) return;
+    if (spec.apiEndpoint === undefined) ctx.addIssue({ code: 'custom', path: ['apiEndpoint'], message: PUSH_NEEDS_ENDPOINT });
+    if (spec.secretRef === undefined) ctx.addIssue({ code: 'custom', path: ['secretRef'], message: PUSH_NEEDS_SECRET });
+  }),
+  [
+    { rule: `${isPull} || has(self.apiEndpoint)`, message: PUSH_NEEDS_ENDPOINT, fieldPath: '.apiEndpoint', reason: 'FieldValueRequired' },
+    { rule: `${isPull} || has(self.secretRef)`, message: PUSH_NEEDS_SECRET, fieldPath: '.secretRef', reason: 'FieldValueRequired' },
+  ],
+);
+// As stored: objects come raw from the API server, and those written before syncMode existed lack it.
+export type KubeFedClusterSpec = z.input<typeof KubeFedClusterSpecSchema>;
 
 export const ClusterConditionSchema = z.object({
   type: z.enum([ClusterConditionType.Ready, ClusterConditionType.Offline, ClusterConditionType.ConfigMalformed]),
@@ -71,7 +105,8 @@ export type ClusterCondition = z.infer<typeof ClusterConditionSchema>;
 
 export const KubeFedClusterStatusSchema = z.object({
   conditions: z.array(ClusterConditionSchema).describe('Outcome of the latest health probe.'),
-  kubernetesVersion: z.string().optional().describe('Version reported by the API server.'),
+  kubernetesVersion: z.string().optional().describe('Version reported by the API server (in pull mode: by the agent).'),
+  agentVersion: z.string().optional().describe('Pull mode: version of the kubefed-ts agent, from its heartbeat.'),
   zones: z.array(z.string()).optional().describe('Not populated (as in KubeFed).'),
   region: z.string().optional().describe('Not populated (as in KubeFed).'),
 });
@@ -86,4 +121,9 @@ export const KubeFedClusterSchema = z
     status: KubeFedClusterStatusSchema.optional(),
   })
   .describe('A member cluster of the federation and how to reach it.');
-export type KubeFedCluster = z.infer<typeof KubeFedClusterSchema>;
+export type KubeFedCluster = z.input<typeof KubeFedClusterSchema>;
+
+/** The sync mode of a KubeFedCluster as stored (objects written before the field existed mean Push). */
+export function syncModeOf(kfc: { spec?: { syncMode?: SyncMode | undefined } | undefined }): SyncMode {
+  return kfc.spec?.syncMode === SyncMode.Pull ? SyncMode.Pull : SyncMode.Push;
+}

@@ -2,7 +2,9 @@
 // `kubefed` in the KubeFed namespace. Parsing fills in every default, so the controller never sees a gap.
 //
 // Defaults live both here (zod) and in the CRD (`default:`, generated from these schemas), so the API server
-// fills them in on create. KubeFed instead relied on a mutating webhook; this needs no webhook at all.
+// fills them in on create. KubeFed relied on a mutating webhook instead; kubefed-ts serves one too
+// (`fillKubeFedConfigDefaults`), for what a CRD default cannot do: complete a partial list of feature gates,
+// and default a KubeFedConfig stored through a CRD without defaults (KubeFed's own).
 import { z } from 'zod';
 import { EnablementModeSchema, int64, ObjectMetaSchema, ResourceScopeSchema, withCelRules } from './common.js';
 import {
@@ -13,6 +15,7 @@ import {
   KUBEFED_CONFIG_KIND,
   ResourceLock,
 } from './constants.js';
+import { DEFAULT_PULL_HEARTBEAT_GRACE_PERIOD } from './pull-mode.js';
 import { GO_DURATION_PATTERN, PositiveDurationSchema, tryParseDurationNanos } from './duration.js';
 
 const positiveCount = () => int64().min(1);
@@ -51,8 +54,8 @@ export const LeaderElectConfigSchema = withCelRules(
         .enum([ResourceLock.ConfigMaps, ResourceLock.Endpoints, ResourceLock.Leases])
         .default(ResourceLock.Leases)
         .describe(
-          'Kind of lock object. kubefed-ts always uses a coordination.k8s.io Lease; ' +
-            'configmaps and endpoints are accepted for compatibility with KubeFed configurations.',
+          'Kind of lock object: a coordination.k8s.io Lease, or the ConfigMap or Endpoints lock KubeFed used ' +
+            '(the leader record in the control-plane.alpha.kubernetes.io/leader annotation).',
         ),
     })
     .superRefine((config, ctx) => {
@@ -140,6 +143,9 @@ export const ClusterHealthCheckConfigSchema = z.object({
   failureThreshold: positiveCount().default(3).describe('Consecutive failed probes before a cluster is marked not ready.'),
   successThreshold: positiveCount().default(1).describe('Consecutive good probes before a cluster is marked ready.'),
   timeout: PositiveDurationSchema.default('3s').describe('Timeout of one probe.'),
+  pullHeartbeatGracePeriod: PositiveDurationSchema.default(DEFAULT_PULL_HEARTBEAT_GRACE_PERIOD).describe(
+    'Pull mode: how long the host waits for an agent to renew its heartbeat Lease before the cluster turns not ready.',
+  ),
 });
 export type ClusterHealthCheckConfig = z.infer<typeof ClusterHealthCheckConfigSchema>;
 
@@ -187,4 +193,43 @@ export type KubeFedConfig = z.infer<typeof KubeFedConfigSchema>;
 /** The spec a KubeFedConfig gets when only its scope is given. */
 export function defaultKubeFedConfigSpec(scope: KubeFedConfigSpec['scope']): KubeFedConfigSpec {
   return KubeFedConfigSpecSchema.parse({ scope });
+}
+
+const DEFAULTED_SECTIONS = ['controllerDuration', 'leaderElect', 'clusterHealthCheck', 'syncController', 'statusController'] as const;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A KubeFedConfig spec with every unset field (absent or null) given its default and the feature gates
+ * completed (missing gates added at their default, the list sorted by name), as KubeFed's defaulting webhook
+ * did, but with kubefed-ts's defaults. Whatever is set is kept as written, valid or not: judging it is the
+ * validating webhook's job. `scope` has no default (KubeFed's neither). Undefined when the spec is not an
+ * object at all.
+ */
+export function fillKubeFedConfigDefaults(spec: unknown): Record<string, unknown> | undefined {
+  if (spec !== undefined && spec !== null && !isObject(spec)) return undefined;
+  const given: Record<string, unknown> = spec ?? {};
+  const defaults = defaultKubeFedConfigSpec('Cluster');
+  const filled: Record<string, unknown> = { ...given };
+  for (const section of DEFAULTED_SECTIONS) {
+    const current = given[section];
+    if (current === undefined || current === null) {
+      filled[section] = { ...defaults[section] };
+    } else if (isObject(current)) {
+      const merged = { ...current };
+      for (const [field, value] of Object.entries(defaults[section])) {
+        if (merged[field] === undefined || merged[field] === null) merged[field] = value;
+      }
+      filled[section] = merged;
+    }
+  }
+  const gates = given.featureGates;
+  if (gates === undefined || gates === null) {
+    filled.featureGates = defaults.featureGates;
+  } else if (Array.isArray(gates) && gates.every((gate) => isObject(gate) && typeof gate.name === 'string')) {
+    filled.featureGates = completeFeatureGates(gates as FeatureGateConfig[]);
+  }
+  return filled;
 }

@@ -13,7 +13,8 @@ import {
 } from '../api/index.js';
 
 export type ProbeOutcome =
-  | { kind: 'ready' }
+  /** `message` replaces the /healthz wording (a pull cluster's health comes from its agent's heartbeat). */
+  | { kind: 'ready'; message?: string }
   | { kind: 'notReady'; detail?: string }
   | { kind: 'unreachable'; error: string }
   | { kind: 'malformed'; error: string };
@@ -93,7 +94,7 @@ export function conditionsFor(outcome: ProbeOutcome, now: string): ClusterCondit
   ): ClusterCondition => ({ type, status, reason, message, lastProbeTime: now, lastTransitionTime: now });
   switch (outcome.kind) {
     case 'ready':
-      return [condition(ClusterConditionType.Ready, ConditionStatus.True, ClusterConditionReason.ClusterReady, ClusterConditionMessage.HealthzOk)];
+      return [condition(ClusterConditionType.Ready, ConditionStatus.True, ClusterConditionReason.ClusterReady, outcome.message ?? ClusterConditionMessage.HealthzOk)];
     case 'notReady':
       return [
         condition(

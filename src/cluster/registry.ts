@@ -1,13 +1,21 @@
 // The cluster registry: one client per KubeFedCluster, built from its apiEndpoint, caBundle and the token
 // in its Secret, rebuilt when any of those change, and a health prober that writes the KubeFedCluster's
 // conditions when they change. Sync controllers ask it which clusters exist and which are ready, and
-// subscribe to readiness changes.
+// subscribe to readiness changes. A pull-mode cluster has no client: its health is its agent's heartbeat
+// Lease on the host (heartbeat.ts), and the registry stays the only writer of its status.
 import { KubeConfig } from '@kubernetes/client-node';
 import {
+  AGENT_KUBERNETES_VERSION_ANNOTATION,
+  AGENT_VERSION_ANNOTATION,
   CORE_GROUP,
   CORE_VERSION,
+  HEARTBEAT_LEASE_NAME,
   KUBEFED_CLUSTER_KIND,
   KUBEFED_CLUSTER_PLURAL,
+  pullClusterNamespace,
+  reportedVersion,
+  SyncMode,
+  syncModeOf,
   type KubeFedCluster,
 } from '../api/index.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
@@ -17,6 +25,7 @@ import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js'
 import type { Logger } from '../util/log.js';
 import { canonicalJson } from '../sync/render.js';
 import { healthFromConditions, isReady, nextHealth, type ClusterHealth, type ProbeOutcome } from './health.js';
+import { judgeHeartbeat, type HeartbeatObservation } from './heartbeat.js';
 
 export const KubeFedClusterType: ResourceType = {
   group: CORE_GROUP,
@@ -31,11 +40,22 @@ export interface HealthCheckSettings {
   timeoutMs: number;
   failureThreshold: number;
   successThreshold: number;
+  /** Pull mode: how long a heartbeat may go unrenewed before the cluster is not ready (default 40 s). */
+  pullHeartbeatGraceMs?: number;
 }
+
+const DEFAULT_PULL_HEARTBEAT_GRACE_MS = 40_000;
+/** The grace period is the debounce of a pull cluster's health: no probe counts on top of it. */
+const NO_DEBOUNCE = { failureThreshold: 1, successThreshold: 1 };
 
 export interface MemberCluster {
   name: string;
   labels: Record<string, string>;
+  syncMode: SyncMode;
+  /**
+   * Work can be sent: healthy, and a client to send it with. A pull cluster is never ready here until the
+   * host can publish its work (docs/pull-mode.md); its heartbeat shows in `describe()` and its status.
+   */
   ready: boolean;
   /** Absent while the config is malformed (no Secret, bad endpoint…). */
   client: RestClient | undefined;
@@ -45,8 +65,11 @@ export interface MemberCluster {
 export interface ClusterDescription {
   name: string;
   labels: Record<string, string>;
+  syncMode: SyncMode;
   ready: boolean;
   kubernetesVersion: string | undefined;
+  /** Pull mode: the agent's version, from its heartbeat. */
+  agentVersion: string | undefined;
   lastProbeAt: string | undefined;
   /** The Ready condition as written on the KubeFedCluster. */
   readyCondition: { status: string; reason?: string | undefined; message?: string | undefined; lastTransitionTime?: string | Date | undefined } | undefined;
@@ -67,6 +90,9 @@ interface Entry {
   configError: string | undefined;
   health: ClusterHealth;
   kubernetesVersion: string | undefined;
+  agentVersion: string | undefined;
+  /** Pull mode: when the host last saw the heartbeat renewed. */
+  heartbeat: HeartbeatObservation | undefined;
   /** When the last probe finished (the conditions' lastProbeTime only moves when they change). */
   lastProbeAt: string | undefined;
   probing: boolean;
@@ -102,6 +128,7 @@ export class ClusterRegistry {
 
   /** Starts watching KubeFedClusters and probing; resolves once every known cluster has been probed once. */
   async start(): Promise<void> {
+    this.log.info('Starting cluster controller'); // KubeFed's words, which its users look for
     this.secretInformer.start();
     this.kfcInformer.start();
     await Promise.all([this.secretInformer.waitForSync(), this.kfcInformer.waitForSync()]);
@@ -116,7 +143,7 @@ export class ClusterRegistry {
     });
     this.secretInformer.on(({ object }) => {
       for (const entry of this.entries.values()) {
-        if (entry.kfc.spec.secretRef.name === object.metadata?.name) this.serialized(entry.name, () => this.upsert(entry.kfc));
+        if (entry.kfc.spec.secretRef?.name === object.metadata?.name) this.serialized(entry.name, () => this.upsert(entry.kfc));
       }
     });
     await this.probeAll();
@@ -164,8 +191,10 @@ export class ClusterRegistry {
       return {
         name: e.name,
         labels: e.kfc.metadata.labels ?? {},
-        ready: isReady(e.health) && !!e.client,
+        syncMode: syncModeOf(e.kfc),
+        ready: healthy(e, e.health),
         kubernetesVersion: e.kubernetesVersion,
+        agentVersion: e.agentVersion,
         lastProbeAt: e.lastProbeAt,
         readyCondition: ready && {
           status: ready.status,
@@ -178,7 +207,7 @@ export class ClusterRegistry {
   }
 
   private view(e: Entry): MemberCluster {
-    return { name: e.name, labels: e.kfc.metadata.labels ?? {}, ready: isReady(e.health) && !!e.client, client: e.client };
+    return { name: e.name, labels: e.kfc.metadata.labels ?? {}, syncMode: syncModeOf(e.kfc), ready: usable(e, e.health), client: e.client };
   }
 
   private emit(event: ClusterEvent): void {
@@ -193,7 +222,8 @@ export class ClusterRegistry {
 
   private async upsert(kfc: KubeFedCluster): Promise<void> {
     const name = kfc.metadata.name ?? '';
-    const secret = this.secretInformer.get(`${this.options.namespace}/${kfc.spec.secretRef?.name}`);
+    const pull = syncModeOf(kfc) === SyncMode.Pull;
+    const secret = pull ? undefined : this.secretInformer.get(`${this.options.namespace}/${kfc.spec.secretRef?.name}`);
     const source = JSON.stringify([kfc.spec, secret?.metadata?.resourceVersion ?? '']);
     let entry = this.entries.get(name);
     const labelsChanged = entry && canonicalJson(entry.kfc.metadata.labels ?? {}) !== canonicalJson(kfc.metadata.labels ?? {});
@@ -206,6 +236,8 @@ export class ClusterRegistry {
         configError: undefined,
         health: healthFromConditions(kfc.status?.conditions),
         kubernetesVersion: kfc.status?.kubernetesVersion,
+        agentVersion: kfc.status?.agentVersion,
+        heartbeat: undefined,
         lastProbeAt: undefined,
         probing: false,
       };
@@ -216,9 +248,10 @@ export class ClusterRegistry {
       entry.clientSource = source;
       entry.client?.close();
       entry.client = undefined;
+      entry.configError = undefined;
       try {
-        entry.client = await buildMemberClient(kfc, secret, this.options);
-        entry.configError = undefined;
+        // A pull cluster's agent reaches the host; the host never reaches it.
+        if (!pull) entry.client = await buildMemberClient(kfc, secret, this.options);
       } catch (err) {
         entry.configError = errorMessage(err);
         this.log.warn({ cluster: name, err: entry.configError }, 'cluster configuration is malformed');
@@ -247,22 +280,26 @@ export class ClusterRegistry {
     if (entry.probing) return;
     entry.probing = true;
     try {
-      const wasReady = isReady(entry.health) && !!entry.client;
-      const outcome = await this.probeOutcome(entry);
+      const pull = syncModeOf(entry.kfc) === SyncMode.Pull;
+      const wasHealthy = healthy(entry, entry.health);
+      const wasUsable = usable(entry, entry.health);
+      const outcome = pull ? await this.heartbeatOutcome(entry) : await this.probeOutcome(entry);
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const next = nextHealth(entry.health, outcome, this.options.health, now);
-      const nowReady = isReady(next) && !!entry.client;
-      if (nowReady && (!wasReady || !entry.kubernetesVersion)) entry.kubernetesVersion = await this.version(entry);
+      const next = nextHealth(entry.health, outcome, pull ? NO_DEBOUNCE : this.options.health, now);
+      const nowHealthy = healthy(entry, next);
+      const nowUsable = usable(entry, next);
+      if (!pull && nowHealthy && (!wasHealthy || !entry.kubernetesVersion)) entry.kubernetesVersion = await this.version(entry);
       const changed = canonicalJson(next.conditions) !== canonicalJson(entry.health.conditions);
       entry.health = next;
       entry.lastProbeAt = now;
       if (!this.entries.has(entry.name)) return; // removed while probing
-      this.options.onProbe?.(entry.name, nowReady);
-      if (changed || entry.kubernetesVersion !== entry.kfc.status?.kubernetesVersion) await this.writeStatus(entry);
-      if (nowReady !== wasReady) {
-        this.log.info({ cluster: entry.name, ready: nowReady, reason: next.conditions[0]?.message }, 'cluster readiness changed');
-        this.emit({ type: nowReady ? 'ready' : 'notReady', name: entry.name });
+      this.options.onProbe?.(entry.name, nowHealthy);
+      const status = entry.kfc.status;
+      if (changed || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) await this.writeStatus(entry);
+      if (nowHealthy !== wasHealthy) {
+        this.log.info({ cluster: entry.name, ready: nowHealthy, reason: next.conditions[0]?.message }, 'cluster readiness changed');
       }
+      if (nowUsable !== wasUsable) this.emit({ type: nowUsable ? 'ready' : 'notReady', name: entry.name });
     } finally {
       entry.probing = false;
     }
@@ -286,6 +323,35 @@ export class ClusterRegistry {
     return { kind: 'notReady' };
   }
 
+  /** A pull cluster's health: its agent's heartbeat Lease in the cluster's host namespace. */
+  private async heartbeatOutcome(entry: Entry): Promise<ProbeOutcome> {
+    const namespace = pullClusterNamespace(entry.name);
+    let lease: HeartbeatLease | undefined;
+    let readError: string | undefined;
+    try {
+      lease = await this.options.host.get<HeartbeatLease>(CoreTypes.lease, HEARTBEAT_LEASE_NAME, namespace, { timeoutMs: this.options.health.timeoutMs });
+    } catch (err) {
+      if (!isNotFound(err)) {
+        readError = errorMessage(err);
+        this.log.warn({ cluster: entry.name, err: readError }, 'could not read the heartbeat Lease of a pull cluster');
+      }
+    }
+    const judgement = judgeHeartbeat({
+      previous: entry.heartbeat,
+      heartbeat: lease && { renewTime: lease.spec?.renewTime },
+      nowMs: Date.now(),
+      graceMs: this.options.health.pullHeartbeatGraceMs ?? DEFAULT_PULL_HEARTBEAT_GRACE_MS,
+      lease: `${namespace}/${HEARTBEAT_LEASE_NAME}`,
+      readError,
+    });
+    entry.heartbeat = judgement.observation;
+    // What the agent says of itself is kept only if it looks like a version: it lands in the status.
+    const annotations = lease?.metadata?.annotations ?? {};
+    entry.kubernetesVersion = reportedVersion(annotations[AGENT_KUBERNETES_VERSION_ANNOTATION]) ?? entry.kubernetesVersion;
+    entry.agentVersion = reportedVersion(annotations[AGENT_VERSION_ANNOTATION]) ?? entry.agentVersion;
+    return judgement.outcome;
+  }
+
   private async version(entry: Entry): Promise<string | undefined> {
     try {
       const v = await entry.client!.request<{ gitVersion?: string }>('GET', '/version', { timeoutMs: this.options.health.timeoutMs });
@@ -299,6 +365,8 @@ export class ClusterRegistry {
     const status = {
       conditions: entry.health.conditions,
       ...(entry.kubernetesVersion ? { kubernetesVersion: entry.kubernetesVersion } : {}),
+      // null removes a version left from when the cluster was in pull mode.
+      ...(entry.agentVersion ? { agentVersion: entry.agentVersion } : entry.kfc.status?.agentVersion ? { agentVersion: null } : {}),
     };
     try {
       const updated = await this.options.host.mergePatch<KubeFedCluster>(
@@ -313,6 +381,18 @@ export class ClusterRegistry {
       this.log.warn({ cluster: entry.name, err: errorMessage(err) }, 'could not write KubeFedCluster status');
     }
   }
+}
+
+type HeartbeatLease = KubeObject & { spec?: { renewTime?: string } };
+
+/** Healthy: probed ready (push, with a client) or its heartbeat renewed in time (pull). */
+function healthy(e: Entry, health: ClusterHealth): boolean {
+  return isReady(health) && (syncModeOf(e.kfc) === SyncMode.Pull || !!e.client);
+}
+
+/** Controllers may send it work: healthy, with a client to send it with (pull clusters have none yet). */
+function usable(e: Entry, health: ClusterHealth): boolean {
+  return isReady(health) && !!e.client;
 }
 
 /** `host:port` and bare hosts mean https, as in KubeFed. */
@@ -341,7 +421,7 @@ async function buildMemberClient(
     clusters: [
       {
         name,
-        server: normalizeApiEndpoint(kfc.spec.apiEndpoint),
+        server: normalizeApiEndpoint(kfc.spec.apiEndpoint ?? ''),
         caData: kfc.spec.caBundle || undefined,
         skipTLSVerify: disabled.includes('*'),
         proxyUrl: kfc.spec.proxyURL || undefined,

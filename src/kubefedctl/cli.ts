@@ -9,6 +9,7 @@ import { applyFederatedType, fetchTemplateSchema, generateFederatedType } from '
 import { CliError } from './errors.js';
 import { federate } from './federate-command.js';
 import { join } from './join.js';
+import { joinPull } from './join-pull.js';
 import { KubeconfigSource } from './kubeconfig.js';
 import { orphaningDeletion, type OrphaningAction } from './orphaning.js';
 import { toYaml, type Io } from './output.js';
@@ -77,7 +78,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('join')
     .summary('join a member cluster to the federation')
-    .description('Register a member cluster with the host: a ServiceAccount with full access (all verbs on all resources, as KubeFed) and a long-lived token in the member; the token Secret and a KubeFedCluster in the host. Running it again updates what exists.')
+    .description(
+      'Register a member cluster with the host. Push mode (the default, as KubeFed): a ServiceAccount with full access (all verbs on all resources) and a long-lived token in the member; the token Secret and a KubeFedCluster in the host. ' +
+        'Pull mode: the cluster\'s own host namespace kubefed-cluster-<name> with a ServiceAccount and a Role for its agent there only, a long-lived token, and a KubeFedCluster with syncMode Pull; in the member the agent\'s ServiceAccount, its rights and its host kubeconfig. The host then holds no credential for the member. ' +
+        'Running it again updates what exists.',
+    )
     .argument('<cluster-name>', 'name of the KubeFedCluster to create')
     .option('--cluster-context <context>', 'kubeconfig context of the member cluster (default: the cluster name)')
     .option('--host-cluster-name <name>', 'name of the host used in the member\'s object names (default: the host context, sanitised)')
@@ -85,9 +90,36 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--error-on-existing', 'fail if the cluster is already joined instead of updating it', false)
     .option('--token-timeout <seconds>', 'how long to wait for the member to issue the token', '30')
     .option('--dry-run', 'print the objects that would be created or updated, change nothing', false)
+    .addOption(new Option('--mode <mode>', 'push: the host writes to the member; pull: an agent in the member pulls its work').choices(['push', 'pull']).default('push'))
+    .option('--agent-kubeconfig-out <file>', 'pull mode: also write the agent\'s host kubeconfig to this file (mode 0600)')
+    .option('--host-api-endpoint <url>', 'pull mode: the host API server as the agent reaches it (default: the host context\'s server)')
     .action(
       act(async (s, clusterName, opts) => {
         const o = opts as Record<string, string | boolean | undefined>;
+        if (o.mode === 'pull') {
+          if (o.secretName !== undefined || o.hostClusterName !== undefined) {
+            throw new CliError('--secret-name and --host-cluster-name name push-mode objects; a pull-mode join has neither');
+          }
+          return joinPull(
+            {
+              clusterName: clusterName as string,
+              clusterContext: o.clusterContext as string | undefined,
+              hostContext: s.globals.hostClusterContext,
+              namespace: s.globals.kubefedNamespace,
+              hostApiEndpoint: o.hostApiEndpoint as string | undefined,
+              agentKubeconfigOut: o.agentKubeconfigOut as string | undefined,
+              dryRun: o.dryRun === true,
+              errorOnExisting: o.errorOnExisting === true,
+              tokenTimeoutMs: seconds(String(o.tokenTimeout)),
+            },
+            s.kubeconfig,
+            s.clients,
+            s.io,
+          );
+        }
+        if (o.agentKubeconfigOut !== undefined || o.hostApiEndpoint !== undefined) {
+          throw new CliError('--agent-kubeconfig-out and --host-api-endpoint are for --mode pull');
+        }
         return join(
           {
             clusterName: clusterName as string,

@@ -1,7 +1,7 @@
 // `kubefedctl join`: registers a member cluster with the host. In the member: a ServiceAccount with the
 // rights the controller-manager needs and a long-lived token Secret for it (filled in by the member's token
 // controller); in the host: a Secret with that token and a KubeFedCluster with the member's endpoint and CA.
-import { CORE_API_VERSION, KUBEFED_CLUSTER_KIND, KUBEFED_CONFIG_NAME, type KubeFedCluster } from '../api/index.js';
+import { CORE_API_VERSION, KUBEFED_CLUSTER_KIND, KUBEFED_CONFIG_NAME, SyncMode, syncModeOf, type KubeFedCluster } from '../api/index.js';
 import type { KubeObject, ResourceType } from '../kube/types.js';
 import type { Clients, ContextClient } from './client.js';
 import { CliError } from './errors.js';
@@ -203,8 +203,12 @@ function report(io: Io, client: ContextClient, type: ResourceType, body: KubeObj
   io.stdout.write(`${client.context}: ${kindName(type)}/${body.metadata?.name} ${outcome}${ns}\n`);
 }
 
+export function reportCreated(io: Io, client: ContextClient, planned: PlannedObject): void {
+  report(io, client, planned.type, planned.body, 'created');
+}
+
 /** Create-or-update by server-side apply, printing what happened. */
-async function ensure(io: Io, client: ContextClient, { type, body }: PlannedObject): Promise<KubeObject> {
+export async function ensure(io: Io, client: ContextClient, { type, body }: PlannedObject): Promise<KubeObject> {
   const { name = '', namespace } = body.metadata ?? {};
   const before = await client.get(type, name, namespace);
   // A binding's roleRef cannot change: replace the binding when it points elsewhere.
@@ -232,7 +236,8 @@ export async function federationScope(host: ContextClient, namespace: string): P
   return (config?.spec as { scope?: string } | undefined)?.scope === 'Namespaced' ? 'Namespaced' : 'Cluster';
 }
 
-async function waitForToken(member: ContextClient, name: string, namespace: string, timeoutMs: number): Promise<SecretObject> {
+/** The ServiceAccount token Secret once the cluster's token controller has filled it in. */
+export async function waitForToken(member: ContextClient, name: string, namespace: string, timeoutMs: number): Promise<SecretObject> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const secret = await member.get<SecretObject>(Types.secret, name, namespace);
@@ -270,9 +275,15 @@ export async function join(options: JoinOptions, kubeconfig: KubeconfigSource, c
   if (existing && options.errorOnExisting) {
     throw new CliError(`cluster "${clusterName}" is already joined (KubeFedCluster ${namespace}/${clusterName} exists in context "${hostContext}"); unjoin it first or drop --error-on-existing`);
   }
+  if (existing && syncModeOf(existing) === SyncMode.Pull) {
+    throw new CliError(
+      `cluster "${clusterName}" is joined in Pull mode (an agent in it pulls its work); to switch it to Push, run ` +
+        `kubefedctl unjoin ${clusterName} --cluster-context ${memberContext} --host-cluster-context ${hostContext} first`,
+    );
+  }
   const scope = await federationScope(host, namespace);
   const plan = planMember({ clusterName, hostClusterName, namespace, scope });
-  const secretName = options.secretName ?? existing?.spec.secretRef.name;
+  const secretName = options.secretName ?? existing?.spec.secretRef?.name;
 
   if (options.dryRun) {
     io.stdout.write(`# dry run: nothing was changed. In context "${memberContext}" (the member):\n`);

@@ -1,12 +1,14 @@
 // `kubefedctl unjoin`: removes a member from the federation. The host side goes first, so that the
-// controller-manager stops using the cluster before its credentials vanish; then every object join made in
-// the member. A member that cannot be reached does not keep the host side in place: what was left behind
-// in it is listed, with how to remove it later.
-import type { KubeFedCluster } from '../api/index.js';
+// controller-manager stops using the cluster before its credentials vanish (a pull cluster's namespace on the
+// host goes with its agent's credential, bundles and reports); then every object join made in the member. A
+// member that cannot be reached does not keep the host side in place: what was left behind in it is listed,
+// with how to remove it later.
+import { PULL_CLUSTER_LABEL, pullClusterNamespace, SyncMode, syncModeOf, type KubeFedCluster } from '../api/index.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Clients, ContextClient } from './client.js';
 import { CliError, isForbiddenError, isUnreachable } from './errors.js';
 import { federationScope, memberObjectsToRemove, type PlannedObject } from './join.js';
+import { pullMemberObjectsToRemove } from './join-pull.js';
 import type { KubeconfigSource } from './kubeconfig.js';
 import { isValidObjectName } from './names.js';
 import type { Io } from './output.js';
@@ -74,22 +76,29 @@ export async function unjoin(options: UnjoinOptions, kubeconfig: KubeconfigSourc
 
   const host = await clients.for(hostContext);
   const kfc = await host.get<KubeFedCluster & KubeObject>(Types.kubeFedCluster, clusterName, namespace);
+  /** Undefined when the KubeFedCluster is gone already: both modes' leftovers are cleaned up. */
+  const mode = kfc ? syncModeOf(kfc) : undefined;
   if (kfc) {
     await host.delete(Types.kubeFedCluster, clusterName, namespace);
     io.stdout.write(`${hostContext}: kubefedcluster.core.kubefed.io/${clusterName} deleted in namespace ${namespace}\n`);
-    const secretName = kfc.spec?.secretRef?.name;
+    const secretName = mode === SyncMode.Push ? kfc.spec?.secretRef?.name : undefined;
     if (secretName && (await host.delete(Types.secret, secretName, namespace))) {
       io.stdout.write(`${hostContext}: secret/${secretName} deleted in namespace ${namespace}\n`);
     }
   } else {
     io.stdout.write(`${hostContext}: kubefedcluster.core.kubefed.io/${clusterName} not found in namespace ${namespace} (already unjoined?); cleaning up the member\n`);
   }
+  if (mode !== SyncMode.Push) await removePullNamespace(host, clusterName, io);
 
   const names = { clusterName, hostClusterName: options.hostClusterName ?? hostContext, namespace };
   // Every variant is tried (the scope may have changed since the join); only the current scope's count as
   // left behind, so that the report names objects that really exist.
-  const expected = new Set(memberObjectsToRemove(names, await federationScope(host, namespace)).map(describe));
-  const objects = memberObjectsToRemove(names);
+  const scope = await federationScope(host, namespace);
+  const expected = new Set((mode === SyncMode.Pull ? pullMemberObjectsToRemove(names, scope) : memberObjectsToRemove(names, scope)).map(describe));
+  const objects = [
+    ...(mode !== SyncMode.Pull ? memberObjectsToRemove(names) : []),
+    ...(mode !== SyncMode.Push ? pullMemberObjectsToRemove(names) : []),
+  ];
   let leftovers: Leftover[];
   if (memberContext) {
     leftovers = await removeFromMember(await clients.for(memberContext), objects, io);
@@ -108,11 +117,29 @@ export async function unjoin(options: UnjoinOptions, kubeconfig: KubeconfigSourc
       `from the cluster of context "${shown}":\n` +
       leftovers.map((l) => `  ${describe(l.object)}\n`).join('') +
       `because: ${reasons.join('; ')}\n` +
-      `They still grant the ServiceAccount's token access to that cluster. When it is reachable, run\n` +
+      (mode === SyncMode.Pull
+        ? `The agent's host credential went with namespace ${pullClusterNamespace(clusterName)} of the host; remove them when the cluster is reachable:\n`
+        : `They still grant the ServiceAccount's token access to that cluster. When it is reachable, run\n`) +
       `  kubefedctl unjoin ${clusterName} --cluster-context ${shown} --host-cluster-context ${hostContext}` +
       `${options.hostClusterName ? ` --host-cluster-name ${options.hostClusterName}` : ''}\n` +
       `or delete them with kubectl --context ${shown} delete <kind>/<name>.\n` +
       `(The namespace ${namespace} itself is never deleted: it may hold other things.)\n`,
   );
   return options.force ? 0 : 1;
+}
+
+/**
+ * Deletes a pull cluster's host namespace, and with it the agent's ServiceAccount (its token stops working at
+ * once), Role, bundles, reports and heartbeat. Only a namespace join labelled for this cluster is deleted.
+ */
+async function removePullNamespace(host: ContextClient, clusterName: string, io: Io): Promise<void> {
+  const name = pullClusterNamespace(clusterName);
+  const namespace = await host.get(Types.namespace, name);
+  if (!namespace) return;
+  if (namespace.metadata?.labels?.[PULL_CLUSTER_LABEL] !== clusterName) {
+    io.stderr.write(`warning: namespace ${name} in context "${host.context}" was not made by kubefedctl join for cluster "${clusterName}" (no label ${PULL_CLUSTER_LABEL}=${clusterName}); left in place\n`);
+    return;
+  }
+  if (namespace.metadata?.deletionTimestamp) return;
+  if (await host.delete(Types.namespace, name)) io.stdout.write(`${host.context}: namespace/${name} deleted\n`);
 }

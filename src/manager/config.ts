@@ -17,6 +17,7 @@ import {
 import { isNotFound } from '../kube/errors.js';
 import type { RestClient } from '../kube/rest-client.js';
 import type { KubeObject, ResourceType } from '../kube/types.js';
+import type { Logger } from '../util/log.js';
 
 export const KubeFedConfigType: ResourceType = {
   group: CORE_GROUP,
@@ -35,7 +36,9 @@ export interface RuntimeConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number };
+  /** The leader lock's kind: a Lease, or KubeFed's ConfigMap or Endpoints lock when the config names one. */
+  resourceLock: 'leases' | 'configmaps' | 'endpoints';
+  health: { periodMs: number; timeoutMs: number; failureThreshold: number; successThreshold: number; pullHeartbeatGraceMs: number };
   syncWorkers: number;
   adoptResources: boolean;
   featureGates: Record<string, boolean>;
@@ -69,6 +72,16 @@ export async function loadKubeFedConfig(host: RestClient, namespace: string, fil
   return toRuntimeConfig(parseSpec(obj.spec, source), source);
 }
 
+/**
+ * Logs which KubeFedConfig is used and what it federates, in KubeFed's words: its e2e tests and operators'
+ * alerts look for `Using valid KubeFedConfig "<namespace>/<name>"`.
+ */
+export function logKubeFedConfig(log: Logger, namespace: string, config: RuntimeConfig): void {
+  log.info({ source: config.source, scope: config.scope }, `Using valid KubeFedConfig ${JSON.stringify(`${namespace}/${KUBEFED_CONFIG_NAME}`)}`);
+  if (config.scope === 'Namespaced') log.info({ namespace }, `KubeFed will be limited to the ${JSON.stringify(namespace)} namespace`);
+  else log.info('KubeFed will target all namespaces');
+}
+
 function parseSpec(spec: unknown, source: string): KubeFedConfigSpec {
   const result = KubeFedConfigSpecSchema.safeParse(spec ?? {});
   if (!result.success) {
@@ -90,11 +103,13 @@ export function toRuntimeConfig(spec: KubeFedConfigSpec, source: string): Runtim
     leaseDurationMs: parseDuration(l.leaseDuration),
     renewDeadlineMs: parseDuration(l.renewDeadline),
     retryPeriodMs: parseDuration(l.retryPeriod),
+    resourceLock: l.resourceLock,
     health: {
       periodMs: parseDuration(h.period),
       timeoutMs: parseDuration(h.timeout),
       failureThreshold: h.failureThreshold,
       successThreshold: h.successThreshold,
+      pullHeartbeatGraceMs: parseDuration(h.pullHeartbeatGracePeriod),
     },
     syncWorkers: spec.syncController.maxConcurrentReconciles,
     adoptResources: spec.syncController.adoptResources === EnablementMode.Enabled,

@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { RspController } from '../scheduling/controller.js';
 import { TypeConfigController } from '../typeconfig/controller.js';
 import type { Logger } from '../util/log.js';
-import { loadKubeFedConfig, type RuntimeConfig } from './config.js';
+import { loadKubeFedConfig, logKubeFedConfig, type RuntimeConfig } from './config.js';
 
 export interface ControllerManagerOptions {
   hostKubeConfig: KubeConfig;
@@ -51,9 +51,12 @@ export class ControllerManager {
       userAgent: 'kubefed-ts/controller-manager',
       ...(requests ? { observer: requests } : {}),
     });
-    let config = options.config ?? (await loadKubeFedConfig(host, options.namespace, options.configFile));
+    let config = options.config;
+    if (!config) {
+      config = await loadKubeFedConfig(host, options.namespace, options.configFile);
+      logKubeFedConfig(log, options.namespace, config);
+    }
     if (options.tweakConfig) config = options.tweakConfig(config);
-    log.info({ source: config.source, scope: config.scope }, 'using valid KubeFedConfig');
 
     const informers = new InformerCache();
     const registry = new ClusterRegistry({
@@ -97,6 +100,7 @@ export class ControllerManager {
       : undefined;
     await registry.start();
     await typeConfigs.start();
+    if (scheduler) log.info('Starting scheduling manager');
     await scheduler?.start();
     const stopCountingObjects = options.metrics?.countFederatedObjects(() => typeConfigs.federatedObjectSources());
     log.info({ clusters: registry.clusters().map((c) => `${c.name}${c.ready ? '' : ' (not ready)'}`) }, 'controller-manager started');

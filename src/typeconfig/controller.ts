@@ -1,7 +1,9 @@
 // The FederatedTypeConfig controller: runs one sync controller per FTC with `propagation: Enabled`, stops
 // it when the FTC is disabled or deleted, restarts it when the FTC's spec changes, and reports
-// `status.propagationController` and `observedGeneration`. Namespaced types wait for the `namespaces`
-// FTC, whose FederatedNamespaces restrict where their objects may go.
+// `status.propagationController`, `observedGeneration` and a SyncControllerRunning condition saying why.
+// Namespaced types wait for the `namespaces` FTC, whose FederatedNamespaces restrict where their objects
+// may go. It watches the host's CRDs, so a type whose CRD (federated or target) disappears is stopped and
+// reported NotRunning, and started again when the CRD comes back.
 import {
   ControllerStatus,
   CORE_GROUP,
@@ -29,6 +31,16 @@ import type { SyncMetrics } from '../metrics/metrics.js';
 import { SyncController, type FederatedTypeSpec, type NamespaceFederation } from '../sync/controller.js';
 import { selectClusters } from '../sync/placement.js';
 import type { Logger } from '../util/log.js';
+import {
+  crdNameOf,
+  decideSyncController,
+  discoveryServes,
+  NotRunningReason,
+  SYNC_CONTROLLER_CONDITION,
+  syncCondition,
+  type RunDecision,
+  type SyncCondition,
+} from './decide.js';
 
 export const FederatedTypeConfigType: ResourceType = {
   group: CORE_GROUP,
@@ -66,6 +78,8 @@ const RETRY_MS = 5_000;
 export class TypeConfigController {
   private readonly log: Logger;
   private readonly informer: Informer<FederatedTypeConfig & KubeObject>;
+  /** The host's CRDs, names only: a change to one re-evaluates the FTCs whose types it defines. */
+  private readonly crds: Informer;
   private readonly queue: WorkQueue;
   private readonly running = new Map<string, Running>();
   private namespaceFederation: (NamespaceFederation & { close(): Promise<void> }) | undefined;
@@ -76,9 +90,16 @@ export class TypeConfigController {
     this.log = options.log.child({ controller: 'federatedtypeconfig' });
     this.queue = new WorkQueue(options.metrics ? { observer: options.metrics.queue('federatedtypeconfig') } : {});
     this.informer = new Informer(options.host, FederatedTypeConfigType, { namespace: options.kubefedNamespace, log: this.log });
+    this.crds = new Informer<KubeObject>(options.host, CoreTypes.crd, {
+      log: this.log,
+      // CRDs carry whole schemas; only the name and version matter here.
+      transform: (crd) => ({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata?.name, resourceVersion: crd.metadata?.resourceVersion } }),
+    });
   }
 
   async start(): Promise<void> {
+    // Lifecycle lines in KubeFed's words, which its users look for.
+    this.log.info('Starting FederatedTypeConfig controller');
     this.informer.start();
     await this.informer.waitForSync();
     // Subscribed after the initial list, so that the first round is queued in the order chosen below.
@@ -91,6 +112,12 @@ export class TypeConfigController {
     // The namespaces type first: every namespaced type waits for it.
     const names = this.informer.list().map((ftc) => ftc.metadata?.name ?? '');
     for (const name of [...names.filter((n) => n === NAMESPACES_FTC_NAME), ...names.filter((n) => n !== NAMESPACES_FTC_NAME)]) this.queue.add(name);
+    // Not waited for: the reconcile asks the API server itself; the CRD cache only says when to ask again.
+    this.crds.on(({ object }) => {
+      const crd = object.metadata?.name;
+      for (const ftc of this.informer.list()) if (crd && typeCrdNames(ftc).includes(crd)) this.queue.add(ftc.metadata?.name ?? '');
+    });
+    this.crds.start();
     this.loop = this.queue.run(1, (name) => this.reconcile(name));
   }
 
@@ -100,6 +127,7 @@ export class TypeConfigController {
     await Promise.all([...this.running.keys()].map((name) => this.stopController(name)));
     await this.namespaceFederation?.close();
     await this.hostNamespaces?.release();
+    await this.crds.stop();
     await this.informer.stop();
   }
 
@@ -123,56 +151,71 @@ export class TypeConfigController {
     const ftc = setFederatedTypeConfigDefaults(cached);
     const generation = ftc.metadata.generation;
     const spec = typeSpecOf(ftc, this.options.statusCollectionForAll);
-    const namespaced = spec.target.namespaced && !spec.isNamespace;
-
-    let shouldRun = ftc.spec.propagation === EnablementMode.Enabled;
-    let problem: string | undefined;
-    if (shouldRun && this.options.scope === 'Namespaced' && !spec.target.namespaced) {
-      shouldRun = false;
-      problem = 'a namespace-scoped control plane does not propagate cluster-scoped types';
-    }
-    if (shouldRun && namespaced && !this.running.has(NAMESPACES_FTC_NAME)) {
-      shouldRun = false;
-      problem = `the FederatedTypeConfig "${NAMESPACES_FTC_NAME}" must be enabled before namespaced types can propagate`;
-    }
-    if (shouldRun) {
-      problem = await this.missingType(spec.federated);
-      if (problem) shouldRun = false;
+    const inputs = {
+      propagationEnabled: ftc.spec.propagation === EnablementMode.Enabled,
+      scope: this.options.scope,
+      targetNamespaced: spec.target.namespaced,
+      needsNamespaces: spec.target.namespaced && !spec.isNamespace,
+      namespacesRunning: this.running.has(NAMESPACES_FTC_NAME),
+      typeProblem: undefined,
+    };
+    let decision: RunDecision = decideSyncController(inputs);
+    if (decision.run) {
+      const served = await this.typesServed(spec);
+      if (served.uncertain && this.running.has(name) && this.running.get(name)?.generation === generation) {
+        // Not an answer that the type is gone: a running controller is left alone and asked about again.
+        log.warn({ problem: served.uncertain }, 'cannot tell whether the host still serves the type');
+        return { requeueAfterMs: RETRY_MS };
+      }
+      decision = decideSyncController({ ...inputs, typeProblem: served.problem ?? served.uncertain });
     }
 
     const current = this.running.get(name);
-    if (current && (!shouldRun || current.generation !== generation)) await this.stopController(name);
-    if (shouldRun && !this.running.has(name)) {
+    if (current && (!decision.run || current.generation !== generation)) await this.stopController(name);
+    if (decision.run && !this.running.has(name)) {
       try {
         await this.startController(name, spec, generation);
       } catch (err) {
-        problem = errorMessage(err);
-        shouldRun = false;
+        decision = { run: false, reason: NotRunningReason.StartFailed, message: errorMessage(err), warn: true };
       }
     }
-    if (problem && ftc.spec.propagation === EnablementMode.Enabled) {
-      log.warn({ problem }, 'cannot run sync controller');
-      this.options.events.record(cached, 'Warning', 'SyncControllerNotRunning', problem);
+    if (!decision.run && decision.warn) {
+      log.warn({ problem: decision.message, reason: decision.reason }, 'cannot run sync controller');
+      this.options.events.record(cached, 'Warning', 'SyncControllerNotRunning', decision.message);
     }
-    await this.writeStatus(cached, this.running.has(name));
-    if (problem && ftc.spec.propagation === EnablementMode.Enabled) return { requeueAfterMs: RETRY_MS };
+    await this.writeStatus(cached, decision.run ? undefined : decision);
+    if (!decision.run && decision.warn) return { requeueAfterMs: RETRY_MS };
   }
 
-  /** Why the federated type cannot be served by the host, or undefined when it can. */
-  private async missingType(type: ResourceType): Promise<string | undefined> {
+  /**
+   * Whether the host serves the federated type (a LIST, which also proves we may read it) and the target
+   * type (discovery, which needs no permission on it). `problem`: not served; `uncertain`: no answer.
+   */
+  private async typesServed(spec: FederatedTypeSpec): Promise<{ problem?: string; uncertain?: string }> {
+    const { host, scope, kubefedNamespace } = this.options;
+    const federated = spec.federated;
     try {
       // A namespace-scoped control plane may only list in its own namespace (its RBAC is a Role).
-      const namespace = this.options.scope === 'Namespaced' && type.namespaced ? this.options.kubefedNamespace : undefined;
-      await this.options.host.request('GET', resourcePath(type, { namespace }), { query: { limit: 1 }, verb: 'LIST' });
-      return undefined;
+      const namespace = scope === 'Namespaced' && federated.namespaced ? kubefedNamespace : undefined;
+      await host.request('GET', resourcePath(federated, { namespace }), { query: { limit: 1 }, verb: 'LIST' });
     } catch (err) {
-      if (isNotFound(err)) return `the federated type ${type.plural}.${type.group}/${type.version} is not served by the host cluster (is its CRD installed?)`;
-      return `cannot list ${type.plural}.${type.group}: ${errorMessage(err)}`;
+      if (isNotFound(err)) return { problem: notServed('federated', federated) };
+      return { uncertain: `cannot list ${federated.plural}.${federated.group}: ${errorMessage(err)}` };
     }
+    const target = spec.target;
+    const discovery = target.group ? `/apis/${target.group}/${target.version}` : `/api/${target.version}`;
+    try {
+      if (!discoveryServes(await host.request('GET', discovery), target.plural)) return { problem: notServed('target', target) };
+    } catch (err) {
+      if (isNotFound(err)) return { problem: notServed('target', target) };
+      return { uncertain: `cannot read ${discovery} on the host: ${errorMessage(err)}` };
+    }
+    return {};
   }
 
   private async startController(name: string, spec: FederatedTypeSpec, generation: number | undefined): Promise<void> {
     const o = this.options;
+    this.log.info({ name, federatedType: spec.federated.kind }, `Starting sync controller for ${JSON.stringify(spec.federated.kind)}`);
     if (spec.isNamespace && !this.hostNamespaces) {
       this.hostNamespaces = o.informers.acquire(o.host, CoreTypes.namespace, { log: this.log });
     }
@@ -200,12 +243,13 @@ export class TypeConfigController {
       // Namespaced types were waiting for this one.
       for (const ftc of this.informer.list()) if (ftc.metadata?.name !== name) this.queue.add(ftc.metadata?.name ?? '');
     }
-    this.log.info({ name, federatedType: spec.federated.kind, targetType: spec.target.kind }, 'started sync controller');
+    this.log.info({ name, federatedType: spec.federated.kind, targetType: spec.target.kind }, `Started sync controller for ${JSON.stringify(spec.federated.kind)}`);
   }
 
   private async stopController(name: string): Promise<void> {
     const current = this.running.get(name);
     if (!current) return;
+    this.log.info({ name }, `Stopping controller for ${JSON.stringify(`${this.options.kubefedNamespace}/${name}`)}`);
     this.running.delete(name);
     await current.controller.stop();
     if (name === NAMESPACES_FTC_NAME) {
@@ -217,7 +261,6 @@ export class TypeConfigController {
         this.queue.add(other);
       }
     }
-    this.log.info({ name }, 'stopped sync controller');
   }
 
   /** FederatedNamespace placements for namespaced types, read from a shared informer. */
@@ -257,18 +300,44 @@ export class TypeConfigController {
     };
   }
 
-  private async writeStatus(ftc: FederatedTypeConfig & KubeObject, running: boolean): Promise<void> {
+  private async writeStatus(ftc: FederatedTypeConfig & KubeObject, notRunning: { reason: NotRunningReason; message: string } | undefined): Promise<void> {
+    const before = ftc.status;
+    const previous = before?.conditions?.find((c) => c.type === SYNC_CONTROLLER_CONDITION) as SyncCondition | undefined;
+    const condition = syncCondition(notRunning && { reason: notRunning.reason, message: notRunning.message }, previous, new Date());
     const status = {
       observedGeneration: ftc.metadata.generation ?? 0,
-      propagationController: running ? ControllerStatus.Running : ControllerStatus.NotRunning,
+      propagationController: notRunning ? ControllerStatus.NotRunning : ControllerStatus.Running,
+      conditions: [...(before?.conditions ?? []).filter((c) => c.type !== SYNC_CONTROLLER_CONDITION), condition],
     };
-    const before = ftc.status;
-    if (before && before.observedGeneration === status.observedGeneration && before.propagationController === status.propagationController) return;
+    if (
+      before &&
+      before.observedGeneration === status.observedGeneration &&
+      before.propagationController === status.propagationController &&
+      previous?.status === condition.status &&
+      previous.reason === condition.reason &&
+      previous.message === condition.message
+    ) {
+      return;
+    }
     try {
       await this.options.host.mergePatch(FederatedTypeConfigType, ftc.metadata.name ?? '', this.options.kubefedNamespace, { status }, { subresource: 'status' });
     } catch (err) {
       if (!isNotFound(err)) this.log.warn({ name: ftc.metadata.name, err: errorMessage(err) }, 'could not write FederatedTypeConfig status');
     }
+  }
+}
+
+function notServed(role: 'federated' | 'target', type: ResourceType): string {
+  return `the ${role} type ${type.group ? `${type.plural}.${type.group}` : type.plural}/${type.version} is not served by the host cluster (is its CRD installed?)`;
+}
+
+/** The CRDs that may define an FTC's federated and target types. */
+function typeCrdNames(ftc: FederatedTypeConfig & KubeObject): string[] {
+  try {
+    const spec = typeSpecOf(setFederatedTypeConfigDefaults(ftc), false);
+    return [crdNameOf(spec.federated), crdNameOf(spec.target)].filter((name): name is string => name !== undefined);
+  } catch {
+    return [];
   }
 }
 

@@ -2,4 +2,5 @@
 export * from './validate.js';
 export * from './server.js';
 export * from './sync-finalizer.js';
+export * from './kubefedconfig-defaults.js';
 export * from './synced-types.js';

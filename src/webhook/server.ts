@@ -1,5 +1,5 @@
 // The admission webhook's HTTP side: AdmissionReview v1 in, AdmissionReview out, one path per
-// kind (KubeFed's paths plus two of ours) and one mutating path, served over HTTPS. Malformed input gets a
+// kind (KubeFed's paths plus two of ours) and two mutating paths, served over HTTPS. Malformed input gets a
 // clear error response and never takes the process down.
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
@@ -15,6 +15,7 @@ import {
 } from '../api/constants.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { isRecord } from './field-errors.js';
+import { kubeFedConfigDefaultsPatch } from './kubefedconfig-defaults.js';
 import { syncFinalizerPatch, type JsonPatchAdd, type SyncedTypeLookup } from './sync-finalizer.js';
 import {
   UNDECODABLE_CODE,
@@ -40,6 +41,8 @@ export const WEBHOOK_PATHS = {
   federated: '/validate-federated',
   /** Mutating: adds the sync controller's finalizer to federated objects created while their type runs. */
   federatedFinalizer: '/mutate-federated',
+  /** Mutating (KubeFed's path): fills a KubeFedConfig's unset fields and missing feature gates. */
+  kubeFedConfigDefaults: '/default-kubefedconfig',
 } as const;
 
 /** KubeFed v0.10's path for FederatedTypeConfigs (plural), served as an alias of `WEBHOOK_PATHS.federatedTypeConfig`. */
@@ -80,6 +83,13 @@ const ROUTES: readonly Route[] = [
     path: KUBEFED_FEDERATED_TYPE_CONFIG_PATH,
     validator: validateFederatedTypeConfig,
     resource: { group: CORE_GROUP, resource: FEDERATED_TYPE_CONFIG_PLURAL },
+  },
+  // Mutating: judging is left to the validating path, which the API server calls after the defaults are in.
+  {
+    path: WEBHOOK_PATHS.kubeFedConfigDefaults,
+    validator: () => ({ allowed: true }),
+    mutator: kubeFedConfigDefaultsPatch,
+    resource: { group: CORE_GROUP, resource: KUBEFED_CONFIG_PLURAL },
   },
 ];
 

@@ -1,6 +1,6 @@
 // The admission rules of the validating webhook, as pure functions of one admission request. The CRDs
 // already check types, enums and simple CEL rules; these add what a CRD schema cannot say (URL parsing,
-// PEM bundles, override paths that cover identity fields, cross-field and cross-entry rules) and repeat the
+// PEM bundles, override paths that cover identity fields (src/sync/overrides.ts), cross-field and cross-entry rules) and repeat the
 // rest defensively, so an object written before a CRD upgrade or through an old CRD is judged the same way.
 import { X509Certificate } from 'node:crypto';
 import { DNS1035_LABEL, DNS1123_SUBDOMAIN, TimeSchema, type LabelSelector } from '../api/common.js';
@@ -10,16 +10,17 @@ import {
   ControllerStatus,
   EnablementMode,
   FeatureGateName,
-  FORBIDDEN_OVERRIDE_PATHS,
   ResourceLock,
   ResourceScope,
   SCHEDULABLE_FEDERATED_KINDS,
 } from '../api/constants.js';
 import { formatDurationNanos, tryParseDurationNanos } from '../api/duration.js';
 import { federatedTypeConfigName } from '../api/federatedtypeconfig.js';
+import { SyncMode } from '../api/kubefedcluster.js';
 import { defaultKubeFedConfigSpec } from '../api/kubefedconfig.js';
 import { ANY_CLUSTER } from '../api/replicaschedulingpreference.js';
 import { validateLabelSelector } from '../sync/label-selector.js';
+import { checkOverrides } from '../sync/overrides.js';
 import { childPath, FieldErrors, indexPath, isRecord, keyPath } from './field-errors.js';
 
 /** The parts of an AdmissionReview's `request` the rules read. */
@@ -211,7 +212,10 @@ function checkKubeFedCluster(object: Record<string, unknown>, errors: FieldError
   const spec = errors.object('spec', object.spec, { required: true });
   if (!spec) return;
 
-  const apiEndpoint = errors.string('spec.apiEndpoint', spec.apiEndpoint, { required: true });
+  // Only a Push cluster is reached by the host; a Pull cluster's agent reaches the host instead.
+  const syncMode = errors.oneOf('spec.syncMode', spec.syncMode, SYNC_MODES);
+  const push = syncMode !== SyncMode.Pull;
+  const apiEndpoint = errors.string('spec.apiEndpoint', spec.apiEndpoint, { required: push });
   if (apiEndpoint !== undefined) {
     // As client-go's DefaultServerURL: a bare host[:port] means https.
     const problem = endpointProblem(apiEndpoint, { schemes: ['https', 'http'], defaultScheme: 'https', allowUserInfo: false });
@@ -224,7 +228,7 @@ function checkKubeFedCluster(object: Record<string, unknown>, errors: FieldError
     if (problem) errors.add('spec.caBundle', problem);
   }
 
-  const secretRef = errors.object('spec.secretRef', spec.secretRef, { required: true });
+  const secretRef = errors.object('spec.secretRef', spec.secretRef, { required: push });
   if (secretRef) {
     const name = errors.string('spec.secretRef.name', secretRef.name, { required: true });
     if (name !== undefined) dns1123Subdomain(errors, 'spec.secretRef.name', name);
@@ -252,6 +256,7 @@ function checkKubeFedCluster(object: Record<string, unknown>, errors: FieldError
   }
 }
 
+const SYNC_MODES = Object.values(SyncMode);
 const CLUSTER_CONDITION_TYPES = Object.values(ClusterConditionType);
 const CONDITION_STATUSES = Object.values(ConditionStatus);
 
@@ -410,6 +415,7 @@ function checkKubeFedConfig(object: Record<string, unknown>, errors: FieldErrors
   if (health) {
     positiveDuration(errors, 'spec.clusterHealthCheck.period', health.period);
     positiveDuration(errors, 'spec.clusterHealthCheck.timeout', health.timeout);
+    positiveDuration(errors, 'spec.clusterHealthCheck.pullHeartbeatGracePeriod', health.pullHeartbeatGracePeriod);
     errors.integer('spec.clusterHealthCheck.failureThreshold', health.failureThreshold, { min: 1 });
     errors.integer('spec.clusterHealthCheck.successThreshold', health.successThreshold, { min: 1 });
   }
@@ -464,102 +470,6 @@ function checkReplicaSchedulingPreference(object: Record<string, unknown>, error
 // ---------------------------------------------------------------------------------------------------------
 // Federated<X> objects
 
-const OVERRIDE_OPS = ['add', 'remove', 'replace'] as const;
-const IDENTITY_RULE = 'overrides may not change apiVersion, kind, metadata.name, metadata.namespace or metadata.generateName';
-
-function pointerTokens(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
-}
-
-const FORBIDDEN_POINTERS = FORBIDDEN_OVERRIDE_PATHS.map((path) => ({ path, tokens: pointerTokens(path) }));
-
-function startsWith(tokens: readonly string[], prefix: readonly string[]): boolean {
-  return prefix.length <= tokens.length && prefix.every((token, index) => tokens[index] === token);
-}
-
-function pointerProblem(path: string): string | undefined {
-  if (path !== '' && !path.startsWith('/')) {
-    return `${JSON.stringify(path)} is not a JSON pointer: it must start with "/", e.g. /spec/replicas`;
-  }
-  if (/~(?![01])/.test(path)) {
-    return `${JSON.stringify(path)} is not a JSON pointer: "~" must be followed by 0 or 1 (~0 stands for "~", ~1 for "/")`;
-  }
-  return undefined;
-}
-
-/**
- * Why an override at `path` could change the target's identity: the path is a forbidden path, lies inside
- * one, or contains one (as `/metadata` contains `/metadata/name`, and "" the whole object).
- */
-function identityProblem(path: string): string | undefined {
-  const tokens = pointerTokens(path);
-  const exact = FORBIDDEN_POINTERS.find((forbidden) => forbidden.tokens.length === tokens.length && startsWith(tokens, forbidden.tokens));
-  if (exact) return `${path} may not be overridden: ${IDENTITY_RULE}`;
-  const outer = FORBIDDEN_POINTERS.find((forbidden) => startsWith(tokens, forbidden.tokens));
-  if (outer) return `${JSON.stringify(path)} lies inside ${outer.path}, which may not be overridden: ${IDENTITY_RULE}`;
-  const covered = FORBIDDEN_POINTERS.filter((forbidden) => startsWith(forbidden.tokens, tokens)).map((forbidden) => forbidden.path);
-  if (covered.length === 0) return undefined;
-  const what = path === '' ? '"" (the whole object)' : JSON.stringify(path);
-  return `${what} covers ${covered.join(', ')}: ${IDENTITY_RULE} (override the fields inside it instead, e.g. /metadata/labels/<key>)`;
-}
-
-/** The override's operation, `replace` when empty; undefined (and an error) when unknown. */
-function overrideOp(errors: FieldErrors, field: string, value: unknown): (typeof OVERRIDE_OPS)[number] | undefined {
-  if (value === undefined || value === null || value === '') return 'replace';
-  const op = errors.string(field, value);
-  if (op === undefined) return undefined;
-  if (!(OVERRIDE_OPS as readonly string[]).includes(op)) {
-    errors.add(field, `unsupported op ${JSON.stringify(op)} (must be add, remove or replace, or empty for replace)`);
-    return undefined;
-  }
-  return op as (typeof OVERRIDE_OPS)[number];
-}
-
-function checkOverrides(errors: FieldErrors, value: unknown): void {
-  const overrides = errors.array('spec.overrides', value);
-  if (!overrides) return;
-  const firstByCluster = new Map<string, string>();
-  overrides.forEach((entry, index) => {
-    const at = indexPath('spec.overrides', index);
-    const override = errors.object(at, entry, { required: true });
-    if (!override) return;
-
-    const cluster = errors.string(`${at}.clusterName`, override.clusterName, { required: true });
-    if (cluster !== undefined) {
-      const first = firstByCluster.get(cluster);
-      if (first) errors.add(`${at}.clusterName`, `cluster ${JSON.stringify(cluster)} appears more than once (also ${first})`);
-      else firstByCluster.set(cluster, `${at}.clusterName`);
-    }
-
-    const clusterOverrides = errors.array(`${at}.clusterOverrides`, override.clusterOverrides);
-    const firstByPath = new Map<string, string>();
-    clusterOverrides?.forEach((item, position) => {
-      const itemAt = indexPath(`${at}.clusterOverrides`, position);
-      const clusterOverride = errors.object(itemAt, item, { required: true });
-      if (!clusterOverride) return;
-
-      const op = overrideOp(errors, `${itemAt}.op`, clusterOverride.op);
-      const pathField = `${itemAt}.path`;
-      const path = errors.string(pathField, clusterOverride.path);
-      if (clusterOverride.path === undefined || clusterOverride.path === null) errors.add(pathField, 'required');
-      if (path !== undefined) {
-        const problem = pointerProblem(path) ?? identityProblem(path);
-        if (problem) errors.add(pathField, problem);
-        const first = firstByPath.get(path);
-        if (first) {
-          errors.add(pathField, `${JSON.stringify(path)} appears more than once for cluster ${JSON.stringify(cluster ?? '')} (also ${first})`);
-        } else {
-          firstByPath.set(path, pathField);
-        }
-      }
-
-      if (op !== undefined && op !== 'remove' && clusterOverride.value === undefined) {
-        errors.add(`${itemAt}.value`, `required for op ${op}${clusterOverride.op ? '' : ' (the default when op is empty)'}`);
-      }
-    });
-  });
-}
-
 function checkFederatedObject(object: Record<string, unknown>, errors: FieldErrors): void {
   const spec = errors.object('spec', object.spec, { required: true });
   if (!spec) return;
@@ -577,7 +487,8 @@ function checkFederatedObject(object: Record<string, unknown>, errors: FieldErro
     if (selector) errors.addFormatted(validateLabelSelector(selector as LabelSelector, 'spec.placement.clusterSelector'));
   }
 
-  checkOverrides(errors, spec.overrides);
+  // The same rules the sync controller applies (src/sync/overrides.ts), so what is admitted renders.
+  for (const problem of checkOverrides(spec.overrides).problems) errors.add(problem.field, problem.message);
   errors.boolean('spec.retainReplicas', spec.retainReplicas);
 }
 

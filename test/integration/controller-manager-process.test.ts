@@ -1,6 +1,7 @@
 // The shipped artifact: `node dist/main.js` (the package's controller-manager bin and the image's entry
 // point) against the real host, with KubeFed's flags; it propagates, follows FederatedTypeConfig changes,
 // and on SIGTERM drains and exits 0.
+import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
@@ -11,7 +12,8 @@ import {
   prepareFederation,
   waitUntil,
 } from '../harness/federation.js';
-import { startControllerManagerProcess, type RunningProcess } from '../harness/processes.js';
+import { startControllerManagerProcess, startProcess, type RunningProcess } from '../harness/processes.js';
+import { repoRoot } from '../harness/binaries.js';
 
 let host: KubeConfig;
 let member1: KubeConfig;
@@ -39,9 +41,46 @@ afterAll(async () => {
 const cm = (name: string) => getOrUndefined(member1.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace: ns }));
 
 describe('controller-manager process', () => {
-  it('logs structured JSON with the KubeFedConfig it uses', () => {
-    const config = proc.logs().find((l) => l.msg === 'using valid KubeFedConfig');
+  it("logs structured JSON, its startup lines in KubeFed's words", async () => {
+    const config = proc.logs().find((l) => l.msg === `Using valid KubeFedConfig "${KUBEFED_NS}/kubefed"`);
     expect(config).toMatchObject({ level: 'info', source: `KubeFedConfig ${KUBEFED_NS}/kubefed` });
+    const messages = () => proc.logs().map((l) => l.msg);
+    for (const line of [
+      'KubeFed will target all namespaces',
+      'Starting cluster controller',
+      'Starting FederatedTypeConfig controller',
+      'Starting sync controller for "FederatedNamespace"',
+      'Started sync controller for "FederatedNamespace"',
+      'Started sync controller for "FederatedConfigMap"',
+      'Starting scheduling manager',
+    ]) {
+      // Sync controllers start one by one after "controller-manager started".
+      await expect.poll(messages, { timeout: 10_000 }).toContain(line);
+    }
+  });
+
+  it("with --log-format text, writes KubeFed's lines verbatim, as its e2e suite reads them from a controller-manager it starts", async () => {
+    // As KubeFed's e2e does: a namespace of its own as the KubeFed namespace (nothing to reconcile there),
+    // leader election on, and the lines looked for as plain substrings of stderr.
+    const own = `${ns}-text`;
+    await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: own } } });
+    const text = startProcess(
+      process.execPath,
+      [path.join(repoRoot, 'dist', 'main.js'), `--kubeconfig=${testEnv().clusters.host!.kubeconfigPath}`, `--kubefed-namespace=${own}`,
+        '--health-addr=127.0.0.1:0', '--metrics-addr=127.0.0.1:0', '--log-format=text'],
+      { KUBEFED_LOG_LEVEL: 'info' },
+      { capture: 'controller-manager-process' },
+    );
+    try {
+      for (const line of [`Using valid KubeFedConfig "${own}/kubefed"`, 'promoted as leader', 'Starting cluster controller']) {
+        await waitUntil(`the line ${line}`, () => text.output().includes(line) || text.child.exitCode !== null, 30_000);
+        expect(text.output()).toContain(line);
+      }
+      expect(text.output().split('\n').filter((l) => l.startsWith('{'))).toEqual([]);
+    } finally {
+      await text.stop('SIGKILL');
+      await getOrUndefined(host.makeApiClient(CoreV1Api).deleteNamespace({ name: own }));
+    }
   });
 
   it('propagates a FederatedConfigMap', async () => {

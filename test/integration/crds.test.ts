@@ -145,7 +145,8 @@ describe('generated CRDs on a real API server', () => {
   describe('accepts KubeFed manifests', () => {
     it('a KubeFedCluster with apiEndpoint, caBundle and secretRef, and its status', async () => {
       const created = await create(KFC, kubeFedCluster('member-a', goodClusterSpec()));
-      expect(created.spec).toEqual(goodClusterSpec());
+      // A KubeFed manifest means Push, as it always did: the API server fills that in.
+      expect(created.spec).toEqual({ ...goodClusterSpec(), syncMode: 'Push' });
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       await objects.replaceNamespacedCustomObjectStatus({
         ...KFC,
@@ -168,6 +169,13 @@ describe('generated CRDs on a real API server', () => {
           },
         },
       });
+    });
+
+    it('a pull-mode KubeFedCluster with neither apiEndpoint nor secretRef', async () => {
+      const created = await create(KFC, kubeFedCluster('edge-a', { syncMode: 'Pull' }));
+      expect(created.spec).toEqual({ syncMode: 'Pull' });
+      // The kubectl test below lists this namespace's objects.
+      await objects.deleteNamespacedCustomObject({ ...KFC, namespace: ns, name: 'edge-a' });
     });
 
     it('a FederatedTypeConfig for configmaps', async () => {
@@ -242,6 +250,18 @@ describe('generated CRDs on a real API server', () => {
         KFC,
         kubeFedCluster('no-secret', { apiEndpoint: 'https://10.0.0.1' }),
         'spec.secretRef',
+      ],
+      [
+        'a Push KubeFedCluster (the default) without apiEndpoint',
+        KFC,
+        kubeFedCluster('no-endpoint', { secretRef: { name: 'x' } }),
+        'spec.apiEndpoint',
+      ],
+      [
+        'a KubeFedCluster with an unknown syncMode',
+        KFC,
+        kubeFedCluster('bad-mode', { ...goodClusterSpec(), syncMode: 'Both' }),
+        'spec.syncMode',
       ],
       [
         'a KubeFedCluster with "*" next to other TLS validations',
@@ -348,6 +368,12 @@ describe('generated CRDs on a real API server', () => {
         'spec.clusterHealthCheck.period',
       ],
       [
+        'a KubeFedConfig with a zero pull heartbeat grace period',
+        KUBEFED_CONFIG,
+        kubeFedConfig('zero-grace', { scope: 'Cluster', clusterHealthCheck: { pullHeartbeatGracePeriod: '0s' } }),
+        'spec.clusterHealthCheck.pullHeartbeatGracePeriod',
+      ],
+      [
         'a KubeFedConfig with a malformed lease duration',
         KUBEFED_CONFIG,
         kubeFedConfig('bad-lease', { scope: 'Cluster', leaderElect: { leaseDuration: '15 s' } }),
@@ -376,6 +402,29 @@ describe('generated CRDs on a real API server', () => {
       expect(message).toContain(field);
       // CEL rules guard against input the schema already rejects, so users see one clear error.
       expect(message).not.toContain('conversion error');
+    });
+
+    it('says why apiEndpoint and secretRef are required: the cluster is in Push mode', async () => {
+      const message = await rejection(KFC, kubeFedCluster('push-bare', { syncMode: 'Push' }));
+      expect(message).toContain('spec.apiEndpoint: Required value: apiEndpoint is required when syncMode is Push');
+      expect(message).toContain('spec.secretRef: Required value: secretRef is required when syncMode is Push');
+    });
+
+    it('keeps a Push cluster from dropping its secretRef on update (switching to Pull may)', async () => {
+      await create(KFC, kubeFedCluster('push-keeps', goodClusterSpec()));
+      const dropSecret = [{ op: 'remove', path: '/spec/secretRef' }];
+      await expect(
+        objects.patchNamespacedCustomObject({ ...KFC, namespace: ns, name: 'push-keeps', body: dropSecret }),
+      ).rejects.toMatchObject({ code: 422 });
+      const switched = (await objects.patchNamespacedCustomObject({
+        ...KFC,
+        namespace: ns,
+        name: 'push-keeps',
+        body: [{ op: 'replace', path: '/spec/syncMode', value: 'Pull' }, ...dropSecret],
+      })) as { spec: Record<string, unknown> };
+      expect(switched.spec.syncMode).toBe('Pull');
+      expect(switched.spec.secretRef).toBeUndefined();
+      await objects.deleteNamespacedCustomObject({ ...KFC, namespace: ns, name: 'push-keeps' });
     });
 
     it('a KubeFedCluster status with an unknown condition type', async () => {

@@ -265,7 +265,10 @@ describe('charts/kubefed-ts rendered', () => {
       if (scope === 'Namespaced') {
         // Only what no Role can grant: namespaces are cluster-scoped.
         expect(clusterRoles.map((r) => r.metadata.name)).toEqual([`${RELEASE}-${renderNs}-namespaces`]);
-        expect(rulesOf(clusterRoles[0]!)).toEqual([{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }]);
+        expect(rulesOf(clusterRoles[0]!)).toEqual([
+          { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'] },
+        ]);
         expect(roles.flatMap(rulesOf).some((r) => grants(r, 'types.kubefed.io', '*'))).toBe(true);
       } else {
         expect(clusterRoles.flatMap(rulesOf).some((r) => grants(r, 'types.kubefed.io', '*'))).toBe(true);
@@ -277,6 +280,20 @@ describe('charts/kubefed-ts rendered', () => {
       for (const b of bindings) {
         expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: `${RELEASE}-controller-manager`, namespace: renderNs }]);
       }
+    }
+  });
+
+  it("grants KubeFed's ConfigMap or Endpoints leader lock, that one object only, when the KubeFedConfig names it", async () => {
+    const lockRules = async (values: string[]) =>
+      ofKind((await render(renderNs, values)).objects, 'Role')
+        .flatMap(rulesOf)
+        .filter((r) => (r.apiGroups ?? []).includes('') && (r.resources ?? []).some((resource) => resource === 'configmaps' || resource === 'endpoints'));
+    expect(await lockRules([])).toEqual([]);
+    for (const kind of ['configmaps', 'endpoints']) {
+      expect(await lockRules([`kubefedConfig.leaderElect.resourceLock=${kind}`])).toEqual([
+        { apiGroups: [''], resources: [kind], verbs: ['create'] },
+        { apiGroups: [''], resources: [kind], resourceNames: ['kubefed-controller-manager'], verbs: ['get', 'update', 'patch'] },
+      ]);
     }
   });
 
@@ -319,9 +336,8 @@ describe('charts/kubefed-ts rendered', () => {
     const { objects } = await render(renderNs);
     const config = one(objects, 'MutatingWebhookConfiguration');
     expect(config.metadata.name).toBe(`${RELEASE}-${renderNs}`);
-    const [hook, ...others] = webhooksOf(config) as Array<Webhook & { reinvocationPolicy?: string }>;
-    expect(others).toEqual([]);
-    expect(hook).toMatchObject({ name: 'sync-finalizer.types.kubefed.io', failurePolicy: 'Ignore', sideEffects: 'None', reinvocationPolicy: 'Never' });
+    const hook = webhooksOf(config).find((h) => h.name === 'sync-finalizer.types.kubefed.io') as (Webhook & { reinvocationPolicy?: string }) | undefined;
+    expect(hook).toMatchObject({ failurePolicy: 'Ignore', sideEffects: 'None', reinvocationPolicy: 'Never' });
     expect(hook!.clientConfig.service).toMatchObject({ name: `${RELEASE}-webhook`, namespace: renderNs, path: '/mutate-federated', port: 443 });
     expect(hook!.clientConfig.caBundle).toBe(secretData(one(objects, 'Secret', `${RELEASE}-webhook-cert`))['ca.crt']);
     // Only creates: a finalizer added on update could land after the controller stopped caring.
@@ -331,8 +347,27 @@ describe('charts/kubefed-ts rendered', () => {
     const namespaced = webhooksOf(one((await render(renderNs, ['scope=Namespaced'])).objects, 'MutatingWebhookConfiguration'))[0]!;
     expect(namespaced.namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': renderNs } });
     expect(namespaced.rules[0]!.scope).toBe('Namespaced');
-    expect(ofKind((await render(renderNs, ['webhook.addSyncFinalizer=false'])).objects, 'MutatingWebhookConfiguration')).toEqual([]);
+    const withoutFinalizer = webhooksOf(one((await render(renderNs, ['webhook.addSyncFinalizer=false'])).objects, 'MutatingWebhookConfiguration'));
+    expect(withoutFinalizer.map((h) => h.name)).toEqual(['kubefedconfigs.core.kubefed.io']);
+    expect(ofKind((await render(renderNs, ['webhook.addSyncFinalizer=false', 'webhook.defaultKubeFedConfig=false'])).objects, 'MutatingWebhookConfiguration')).toEqual([]);
     expect(ofKind((await render(renderNs, ['webhook.enabled=false'])).objects, 'MutatingWebhookConfiguration')).toEqual([]);
+  });
+
+  it("renders KubeFed's KubeFedConfig defaulting webhook at /default-kubefedconfig, skipping the chart's own KubeFedConfig", async () => {
+    const { objects } = await render(renderNs);
+    const hooks = webhooksOf(one(objects, 'MutatingWebhookConfiguration')) as Array<Webhook & { objectSelector?: unknown }>;
+    const hook = hooks.find((h) => h.name === 'kubefedconfigs.core.kubefed.io');
+    expect(hook).toMatchObject({ failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'] });
+    expect(hook!.clientConfig.service).toMatchObject({ name: `${RELEASE}-webhook`, namespace: renderNs, path: '/default-kubefedconfig', port: 443 });
+    expect(hook!.rules).toEqual([
+      { apiGroups: ['core.kubefed.io'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], resources: ['kubefedconfigs'], scope: 'Namespaced' },
+    ]);
+    expect(hook!.objectSelector).toEqual({ matchExpressions: [{ key: 'kubefed.io/chart-managed', operator: 'DoesNotExist' }] });
+    expect(hook!.namespaceSelector).toBeUndefined();
+    const ignoring = webhooksOf(one((await render(renderNs, ['webhook.failurePolicy=Ignore'])).objects, 'MutatingWebhookConfiguration'));
+    expect(ignoring.find((h) => h.name === 'kubefedconfigs.core.kubefed.io')!.failurePolicy).toBe('Ignore');
+    const withoutDefaults = webhooksOf(one((await render(renderNs, ['webhook.defaultKubeFedConfig=false'])).objects, 'MutatingWebhookConfiguration'));
+    expect(withoutDefaults.map((h) => h.name)).toEqual(['sync-finalizer.types.kubefed.io']);
   });
 
   it('scopes the webhook to the release namespace when Namespaced, and leaves it out entirely when disabled', async () => {

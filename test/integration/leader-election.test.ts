@@ -6,12 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlreadyExists, isNotFound } from '../../src/kube/errors.js';
 import { RestClient, type Verb } from '../../src/kube/rest-client.js';
 import { CoreTypes, type KubeObject } from '../../src/kube/types.js';
-import { LeaderElector, microTime, type LeaderElectionOptions, type LeaseSpec } from '../../src/leader/lease.js';
+import { LeaderElector, microTime, type LeaderElectionOptions } from '../../src/leader/lease.js';
 import { silentLogger } from '../../src/util/log.js';
 import { kubeConfigFor } from '../harness/env.js';
 import { sleep, waitUntil } from '../harness/federation.js';
 
-type Lease = KubeObject & { spec?: LeaseSpec };
+type Lease = KubeObject & { spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string; leaseTransitions?: number } };
 
 const ns = `leader-${Date.now().toString(36)}`;
 let hostKc: KubeConfig;

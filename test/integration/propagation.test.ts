@@ -107,6 +107,58 @@ describe('propagation to member clusters', () => {
     await expect.poll(() => propagation('federateddeployments', 'web', ns), { timeout: 20_000 }).toEqual({ status: 'True', clusters: ['member1', 'member2'] });
   });
 
+  it("applies KubeFed's documented overrides (op omitted) on keys the template lacks, and still fails a missing parent", async () => {
+    // The template has no metadata.labels, metadata.annotations or pod nodeSelector: KubeFed's json-patch
+    // creates each of them on replace, which is what its users' manifests and its e2e suite rely on.
+    await createFed('federateddeployments', {
+      apiVersion: 'types.kubefed.io/v1beta1',
+      kind: 'FederatedDeployment',
+      metadata: { name: 'documented', namespace: ns },
+      spec: {
+        template: {
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'documented' } },
+            template: { metadata: { labels: { app: 'documented' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } },
+          },
+        },
+        placement: { clusters: [{ name: 'member1' }, { name: 'member2' }] },
+        overrides: [
+          {
+            clusterName: 'member1',
+            clusterOverrides: [
+              { path: '/metadata/labels', value: { tier: 'gold' } },
+              { path: '/metadata/annotations', value: { owner: 'team-a' } },
+              { path: '/spec/template/spec/nodeSelector', value: { disk: 'ssd' } },
+            ],
+          },
+          // The parent /metadata/labels does not exist: this still fails, for member2 alone.
+          { clusterName: 'member2', clusterOverrides: [{ path: '/metadata/labels/tier', value: 'silver' }] },
+        ],
+      },
+    });
+    const deployment = (kc: KubeConfig) => getOrUndefined(kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'documented', namespace: ns }));
+    await expect.poll(() => propagation('federateddeployments', 'documented', ns), { timeout: 20_000 }).toEqual({
+      status: 'False',
+      clusters: ['member1', 'member2:ApplyOverridesFailed'],
+    });
+    const propagated = (await deployment(member1))!;
+    expect(propagated.metadata?.labels).toEqual({ tier: 'gold', 'kubefed.io/managed': 'true' });
+    expect(propagated.metadata?.annotations).toMatchObject({ owner: 'team-a' });
+    expect(propagated.spec?.template?.spec?.nodeSelector).toEqual({ disk: 'ssd' });
+    expect(await deployment(member2)).toBeUndefined();
+
+    // KubeFed's e2e update step: replace /metadata/labels with op omitted, here for member2, which then propagates.
+    await patchFed('federateddeployments', 'documented', ns, [
+      { op: 'replace', path: '/spec/overrides/1/clusterOverrides/0', value: { path: '/metadata/labels', value: { 'crudtester-operation': 'update' } } },
+    ]);
+    await expect.poll(async () => (await deployment(member2))?.metadata?.labels, { timeout: 20_000 }).toEqual({
+      'crudtester-operation': 'update',
+      'kubefed.io/managed': 'true',
+    });
+    await expect.poll(() => propagation('federateddeployments', 'documented', ns), { timeout: 20_000 }).toEqual({ status: 'True', clusters: ['member1', 'member2'] });
+  });
+
   it('propagates a FederatedService and leaves the member-allocated clusterIP alone', async () => {
     await createFed('federatedservices', {
       apiVersion: 'types.kubefed.io/v1beta1',

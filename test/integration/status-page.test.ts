@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORE_GROUP, CORE_VERSION, KUBEFED_CLUSTER_PLURAL } from '../../src/api/index.js';
 import { launchChromium, screenshotDir, type Browser } from '../harness/browser.js';
 import { kubeConfigFor, kubectl, testEnv } from '../harness/env.js';
-import { createFed, federateNamespace, getFed, type Obj } from '../harness/fed-objects.js';
+import { createFed, deleteFed, federateNamespace, getFed, type Obj } from '../harness/fed-objects.js';
 import { getOrUndefined, KUBEFED_NS, prepareFederation, waitUntil } from '../harness/federation.js';
 import { recordSecrets } from '../harness/log-capture.js';
 import { freePort, startControllerManagerProcess, type RunningProcess } from '../harness/processes.js';
@@ -125,11 +125,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await standby?.stop();
-  await leader?.stop();
-  // The dead cluster must not outlive this file: later files' controllers would see it.
+  // The dead cluster must not outlive this file: later files' controllers would see it. It goes first: a
+  // deletion waits for every cluster that may hold a copy, and the status of \`partly\` lists it.
   await getOrUndefined(custom().deleteNamespacedCustomObject({ group: CORE_GROUP, version: CORE_VERSION, namespace: KUBEFED_NS, plural: KUBEFED_CLUSTER_PLURAL, name: DEAD }));
   await getOrUndefined(host.makeApiClient(CoreV1Api).deleteNamespacedSecret({ name: `${DEAD}-token`, namespace: KUBEFED_NS }));
+  // Deleted while the leader still runs (it releases their finalizers): a refused object left behind would be
+  // tried again by the next file's controller, and files that count member writes would count it.
+  if (host && leader) {
+    for (const name of ['healthy', 'partly', 'refused', 'hostile']) await deleteFed(host, 'federatedconfigmaps', name, ns);
+    await waitUntil('the page\'s objects are gone', async () => {
+      const left = await Promise.all(['healthy', 'partly', 'refused', 'hostile'].map((name) => getFed(host, 'federatedconfigmaps', name, ns)));
+      return left.every((o) => o === undefined);
+    }, 30_000);
+  }
+  await standby?.stop();
+  await leader?.stop();
 }, 60_000);
 
 describe('the federation status page', () => {

@@ -210,11 +210,11 @@ describe('adoption and objects left alone', () => {
 
 describe('bad input', () => {
   it('reports each problem on the object concerned, while a healthy object created alongside propagates', async () => {
-    // An override whose target does not exist: only that cluster fails.
+    // An override below a key that does not exist (KubeFed's json-patch fails it too): only that cluster fails.
     await createFed(host, 'federatedconfigmaps', fedConfigMap('bad-override', {
       template: { data: { a: '1' } },
       placement: { clusters: both },
-      overrides: [{ clusterName: 'member2', clusterOverrides: [{ op: 'replace', path: '/data/missing', value: 'x' }] }],
+      overrides: [{ clusterName: 'member2', clusterOverrides: [{ op: 'replace', path: '/data/missing/key', value: 'x' }] }],
     }));
     // A cluster that is not registered.
     await createFed(host, 'federatedconfigmaps', fedConfigMap('unknown-cluster', { template: { data: { a: '1' } }, placement: { clusters: [{ name: 'member1' }, { name: 'nowhere' }] } }));

@@ -1,6 +1,7 @@
 // The validating webhook behind a real kube-apiserver: our HTTPS server runs in the test process with a
 // certificate made by openssl, a ValidatingWebhookConfiguration on the host points the API server at it,
-// and the real kubectl sees objects the CRD schema accepts refused by the webhook, naming the field.
+// and the real kubectl sees objects the CRD schema accepts refused by the webhook, naming the field; a
+// MutatingWebhookConfiguration sends KubeFedConfigs to the defaulting path.
 // Only objects carrying this run's label are sent to the webhook, so no other test file can be blocked.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -65,6 +66,27 @@ function webhookConfiguration(port: number, caBundle: string): Json {
       webhook('kubefedclusters', WEBHOOK_PATHS.kubeFedCluster, core(['kubefedclusters', 'kubefedclusters/status'])),
       webhook('federatedtypeconfigs', WEBHOOK_PATHS.federatedTypeConfig, core(['federatedtypeconfigs', 'federatedtypeconfigs/status'])),
       webhook('kubefedconfigs', WEBHOOK_PATHS.kubeFedConfig, core(['kubefedconfigs'])),
+    ],
+  };
+}
+
+/** KubeFed's defaulting webhook for KubeFedConfigs, on this run's objects only. */
+function mutatingConfiguration(port: number, caBundle: string): Json {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: { name: CONFIGURATION_NAME },
+    webhooks: [
+      {
+        name: `kubefedconfigs.${WEBHOOK_DOMAIN}`,
+        clientConfig: { url: `https://127.0.0.1:${port}${WEBHOOK_PATHS.kubeFedConfigDefaults}`, caBundle },
+        rules: [{ apiGroups: ['core.kubefed.io'], apiVersions: ['v1beta1'], resources: ['kubefedconfigs'], operations: ['CREATE', 'UPDATE'], scope: '*' }],
+        objectSelector: { matchLabels: { [LABEL_KEY]: LABEL_VALUE } },
+        failurePolicy: 'Fail',
+        sideEffects: 'None',
+        timeoutSeconds: 5,
+        admissionReviewVersions: ['v1'],
+      },
     ],
   };
 }
@@ -152,6 +174,8 @@ beforeAll(async () => {
   configurationApplied = true; // set first: a half-applied configuration must still be deleted
   const registered = await apply(webhookConfiguration(server.port, Buffer.from(caPem).toString('base64')));
   if (registered.code !== 0) throw new Error(`cannot register the webhook: ${registered.stderr}`);
+  const mutating = await apply(mutatingConfiguration(server.port, Buffer.from(caPem).toString('base64')));
+  if (mutating.code !== 0) throw new Error(`cannot register the mutating webhook: ${mutating.stderr}`);
 
   // The API server picks up webhook configurations asynchronously; wait until it calls ours.
   const probe = rsp('probe', { targetKind: 'FederatedService', totalReplicas: 1 });
@@ -165,8 +189,10 @@ afterAll(async () => {
   const problems: string[] = [];
   // The registration goes first, so nothing can be sent to a server that is gone.
   if (configurationApplied) {
-    const result = await kubectl('host', ['delete', 'validatingwebhookconfiguration', CONFIGURATION_NAME, '--ignore-not-found']);
-    if (result.code !== 0) problems.push(`delete ValidatingWebhookConfiguration: ${result.stderr}`);
+    for (const kind of ['validatingwebhookconfiguration', 'mutatingwebhookconfiguration']) {
+      const result = await kubectl('host', ['delete', kind, CONFIGURATION_NAME, '--ignore-not-found']);
+      if (result.code !== 0) problems.push(`delete ${kind}: ${result.stderr}`);
+    }
   }
   try {
     await server?.close();
@@ -255,5 +281,54 @@ describe('validating webhook on a real API server', () => {
     const updated = await apply(better);
     expect(updated.stderr).toBe('');
     expect(updated.code).toBe(0);
+  });
+});
+
+describe("KubeFedConfig defaulting webhook (KubeFed's /default-kubefedconfig) on a real API server", () => {
+  const kubeFedConfig = (spec: Json): Json => ({
+    apiVersion: 'core.kubefed.io/v1beta1',
+    kind: 'KubeFedConfig',
+    metadata: { name: 'kubefed', namespace: ns, labels: labelled },
+    spec,
+  });
+  const stored = async (): Promise<Json> => {
+    const result = await kubectl('host', ['get', 'kubefedconfig', 'kubefed', '-n', ns, '-o', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    return (JSON.parse(result.stdout) as { spec: Json }).spec;
+  };
+
+  it("completes the feature gates, sorted, and keeps KubeFed's values where they are written", async () => {
+    // The CRD's own default only fills an absent list: a partial one is completed by the webhook alone.
+    const partial = kubeFedConfig({
+      scope: 'Cluster',
+      featureGates: [{ name: 'SchedulerPreferences', configuration: 'Disabled' }, { name: 'RawResourceStatusCollection', configuration: 'Enabled' }],
+      // KubeFed's own defaults for the three that kubefed-ts defaults differently: written, so kept.
+      leaderElect: { retryPeriod: '5s', resourceLock: 'configmaps' },
+      syncController: { maxConcurrentReconciles: 1 },
+    });
+    // The API server picks up webhook registrations asynchronously: wait until ours is called.
+    await waitUntil('the API server to call the defaulting webhook', async () => {
+      const result = await kubectl('host', ['create', '--dry-run=server', '-o', 'json', '-f', '-'], yaml.dump(partial));
+      return result.code === 0 && (JSON.parse(result.stdout) as { spec: { featureGates: unknown[] } }).spec.featureGates.length === 3;
+    });
+    const created = await apply(partial);
+    expect(created.stderr).toBe('');
+    const spec = await stored();
+    expect(spec.featureGates).toEqual([
+      { name: 'PushReconciler', configuration: 'Enabled' },
+      { name: 'RawResourceStatusCollection', configuration: 'Enabled' },
+      { name: 'SchedulerPreferences', configuration: 'Disabled' },
+    ]);
+    expect(spec.leaderElect).toEqual({ leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '5s', resourceLock: 'configmaps' });
+    expect(spec.syncController).toEqual({ maxConcurrentReconciles: 1, adoptResources: 'Enabled' });
+
+    // On update too: a gate dropped from the list comes back at its default.
+    const fewer = await apply(kubeFedConfig({ ...spec, featureGates: [{ name: 'PushReconciler', configuration: 'Disabled' }] }));
+    expect(fewer.stderr).toBe('');
+    expect((await stored()).featureGates).toEqual([
+      { name: 'PushReconciler', configuration: 'Disabled' },
+      { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
+      { name: 'SchedulerPreferences', configuration: 'Enabled' },
+    ]);
   });
 });

@@ -89,7 +89,13 @@ describe('CRD schemas', () => {
 
   it('types the KubeFed fields as KubeFed does', () => {
     const kfc = schemaOf('kubefedclusters.core.kubefed.io').properties!;
-    expect(kfc.spec?.required).toEqual(['apiEndpoint', 'secretRef']);
+    // Required for Push only (the default), by CEL rules that name the field.
+    expect(kfc.spec?.required).toBeUndefined();
+    expect(kfc.spec?.properties?.syncMode).toMatchObject({ type: 'string', enum: ['Push', 'Pull'], default: 'Push' });
+    expect(kfc.spec?.['x-kubernetes-validations']).toEqual([
+      expect.objectContaining({ fieldPath: '.apiEndpoint', reason: 'FieldValueRequired', message: 'apiEndpoint is required when syncMode is Push' }),
+      expect.objectContaining({ fieldPath: '.secretRef', reason: 'FieldValueRequired', message: 'secretRef is required when syncMode is Push' }),
+    ]);
     expect(kfc.spec?.properties?.caBundle).toMatchObject({ type: 'string', format: 'byte' });
     expect(kfc.status?.required).toEqual(['conditions']);
     expect(kfc.status?.properties?.conditions?.items?.required).toEqual(['type', 'status', 'lastProbeTime']);

@@ -174,7 +174,9 @@ spec:
 describe('KubeFed manifests parse', () => {
   it('KubeFedCluster', () => {
     const kfc = KubeFedClusterSchema.parse(load(kubeFedClusterYaml));
+    // A KubeFed manifest has no syncMode: it means Push, as it always did.
     expect(kfc.spec).toEqual({
+      syncMode: 'Push',
       apiEndpoint: 'https://192.168.49.2:8443',
       caBundle: CA_BUNDLE,
       proxyURL: '',
@@ -245,7 +247,7 @@ describe('KubeFedConfig defaults', () => {
         { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
         { name: 'SchedulerPreferences', configuration: 'Enabled' },
       ],
-      clusterHealthCheck: { period: '10s', failureThreshold: 3, successThreshold: 1, timeout: '3s' },
+      clusterHealthCheck: { period: '10s', failureThreshold: 3, successThreshold: 1, timeout: '3s', pullHeartbeatGracePeriod: '40s' },
       syncController: { maxConcurrentReconciles: 16, adoptResources: 'Enabled' },
       statusController: { maxConcurrentReconciles: 1 },
     });

@@ -617,7 +617,8 @@ describe('planReplicas: equivalence with the literal reference planner', () => {
       }
       expect(Object.keys(fast.plan).sort()).toEqual([...new Set(input.availableClusters)].sort());
     }
-  });
+    // Thousands of plans against the slow reference planner: seconds of CPU, more on a loaded machine.
+  }, 60_000);
 });
 
 describe('planReplicas: equivalence on large fleets', () => {
@@ -707,7 +708,7 @@ describe('planReplicas: equivalence on unusual large fleets', () => {
     // 3 × 22,000 distinct names: more than the planner keeps (65,536), so its cache is cleared on the way.
     const fleets = [0, 1, 2].map((f) => fleet(22_000, (i) => `fleet-${f}-member-${i}`, 60 + f, { key: `ns/app-${f}` }));
     for (const input of [...fleets, fleets[0]!]) agree(input);
-  });
+  }, 60_000);
 
   it('plans the same names under different keys independently', () => {
     const input = fleet(600, (i) => `member-${i}`, 51);

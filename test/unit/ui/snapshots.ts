@@ -8,8 +8,10 @@ export function cluster(name: string, overrides: Partial<ClusterSnapshot> = {}):
   return {
     name,
     labels: {},
+    syncMode: 'Push',
     ready,
     kubernetesVersion: 'v1.35.4',
+    agentVersion: undefined,
     lastProbeAt: '2025-06-01T11:59:55Z',
     readyCondition: ready
       ? { status: 'True', reason: 'ClusterReady', message: '/healthz responded with ok', lastTransitionTime: '2025-06-01T10:00:00Z' }

@@ -297,3 +297,34 @@ describe('startWebhookServer', () => {
     ).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe("mutating path: KubeFedConfig defaults (KubeFed's /default-kubefedconfig)", () => {
+  it('answers a JSONPatch that completes the feature gates, and allows other resources unchanged', async () => {
+    const served = await serve();
+    const post = async (resource: string) => {
+      const body = review({
+        kind: { group: 'core.kubefed.io', version: 'v1beta1', kind: 'KubeFedConfig' },
+        resource: { group: 'core.kubefed.io', version: 'v1beta1', resource },
+        object: { apiVersion: 'core.kubefed.io/v1beta1', kind: 'KubeFedConfig', metadata: { name: 'kubefed' }, spec: { scope: 'Cluster', featureGates: [] } },
+      });
+      const response = await fetch(`${served.url}/default-kubefedconfig`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      return ((await response.json()) as { response: { allowed: boolean; patchType?: string; patch?: string } }).response;
+    };
+    try {
+      const response = await post('kubefedconfigs');
+      expect(response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
+      const [operation] = JSON.parse(Buffer.from(response.patch!, 'base64').toString()) as Array<{ op: string; path: string; value: { featureGates: unknown } }>;
+      expect(operation).toMatchObject({ op: 'add', path: '/spec' });
+      expect(operation!.value.featureGates).toEqual([
+        { name: 'PushReconciler', configuration: 'Enabled' },
+        { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
+        { name: 'SchedulerPreferences', configuration: 'Enabled' },
+      ]);
+      const other = await post('kubefedclusters');
+      expect(other.allowed).toBe(true);
+      expect(other.patch).toBeUndefined();
+    } finally {
+      await served.close();
+    }
+  });
+});
