@@ -265,7 +265,7 @@ function findings(r: Results): string {
 Controller / ceiling is ${fmt(best)}× to ${fmt(worst)}× here (target ≤ 1.25×: met in ${metCount} of ${all.length} scenarios). Everything runs on
 the same 2 cores, so the runs are CPU-bound and time follows the CPU that all API servers, etcd and the controller
 spend. The ceiling makes one request per member object (the create); the controller's protocol makes ${'`M + 2`'} per
-federated object on M members: the same create in every member (one POST: an AlreadyExists answer is the only
+federated object on M members: the same create in every member (one create-only apply: a Conflict answer is the only
 case that reads the object, to decide on adoption) and, on the host, the finalizer PATCH and the status PATCH.
 Those two host writes are updates of a custom resource, which cost the host API server about twice a member
 create each (decode, schema coercion and validation of the stored object, managed fields, watch fan-out); they
@@ -335,7 +335,7 @@ ${table(['webhook', 'seconds', '× ceiling', 'host API server CPU-s', 'all CPU-s
     Object.entries(run.hostWrites).map(([k, n]) => `${k} ×${int(n)}`).join(', '),
   ]))}
 
-Ceiling (the same member POSTs by a plain loop): ${l.ceilingSeconds.map((x) => `${fmt(x)} s`).join(', ')}. With the webhook: **${fmt(l.webhookSpeedup)}×** faster
+Ceiling (the same member creates by a plain loop): ${l.ceilingSeconds.map((x) => `${fmt(x)} s`).join(', ')}. With the webhook: **${fmt(l.webhookSpeedup)}×** faster
 and **${fmt(l.webhookHostCpuSaving)}×** less host API server CPU. The ratio to the ceiling is higher than in the
 throughput benchmark because these runs include the users' own creates of the federated objects (and, with the
 webhook, the API server's call to it), which the ceiling does not make.
@@ -435,7 +435,7 @@ lists and propagates) and stops when every federated object reports \`Propagatio
 delivers it to the controller's own cache (the controller writes that status only after every member write
 succeeded; the member objects are also counted in every member afterwards). The benchmark adds no watch of its own.
 
-- **Ceiling**: a plain client loop doing the same N×M member writes — a POST of exactly the objects the
+- **Ceiling**: a plain client loop doing the same N×M member writes — a create-only apply of exactly the objects the
   controller renders (its own render and hash code), through the controller's own member clients, with its
   write concurrency (16 objects at a time, each written to every member in parallel) — into another namespace of
   the same members, once before and once after the controller run. **Ratio = controller time / mean ceiling time.**

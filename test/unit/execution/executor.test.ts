@@ -21,7 +21,7 @@ type Reply = { code: number; delayMs?: number } | { hang: true } | { reset: true
 interface SeenRequest {
   method: string;
   name: string;
-  /** The `data.v` of a POSTed ConfigMap: which version of the work was sent. */
+  /** The `data.v` of a written ConfigMap: which version of the work was sent. */
   version: string | undefined;
   at: number;
   endedAt?: number;
@@ -188,7 +188,7 @@ describe('ClusterExecutor: keyed work', () => {
     await until('the outcome', () => received.length === 1);
     expect(received[0]!.outcome).toMatchObject({ kind: 'create', hash: 'h1', status: '', written: { resourceVersion: '1', previousResourceVersion: undefined } });
     expect(received[0]!.outcome.elapsedMs).toBeGreaterThanOrEqual(0);
-    expect(member.requests.map((r) => `${r.method} ${r.name} v${r.version}`)).toEqual(['POST a v1']);
+    expect(member.requests.map((r) => `${r.method} ${r.name} v${r.version}`)).toEqual(['PATCH a v1']);
     expect(exec.queued + exec.inFlight).toBe(0);
   });
 
