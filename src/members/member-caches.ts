@@ -54,6 +54,8 @@ interface ClusterCache {
   informer: Informer<MemberObject>;
   acquiredAt: number;
   lastError: string | undefined;
+  /** When the last list/watch failure happened (0: never). */
+  lastErrorAt: number;
 }
 
 interface TypeCaches {
@@ -152,6 +154,7 @@ export class MemberCaches {
       const entry: ClusterCache = {
         acquiredAt: Date.now(),
         lastError: undefined,
+        lastErrorAt: 0,
         informer: new Informer<MemberObject>(cluster.client, caches.type, {
           namespace: this.options.targetNamespace,
           // Both "true" and "false": an object explicitly marked unmanaged must be seen to be left alone.
@@ -160,6 +163,7 @@ export class MemberCaches {
           transform: (object) => this.project(caches, name, object),
           onError: (err) => {
             entry.lastError = errorMessage(err);
+            entry.lastErrorAt = Date.now();
             for (const user of caches.users) user.onError?.(name, err);
           },
         }),
@@ -203,6 +207,9 @@ export class MemberCaches {
     const { informer } = entry;
     if (informer.hasSynced() && (informer.isWatching() || informer.lastListedAt >= readySince)) return { kind: 'fresh' };
     const since = Math.max(entry.acquiredAt, readySince);
+    // A long first list (10,000s of objects on a loaded member) is progress, not failure: only a cache whose
+    // list or watch failed since is given up on, once the grace period is over.
+    if (entry.lastErrorAt < since) return { kind: 'filling' };
     if (Date.now() - since < (this.options.syncGraceMs ?? DEFAULT_SYNC_GRACE_MS)) return { kind: 'filling' };
     return { kind: 'failed', error: entry.lastError };
   }
