@@ -2,10 +2,10 @@
 // client loop (the ceiling), propagation latency, idle cost of resyncs, memory and cold start, scale in
 // clusters, and the replica planner's figures. Writes bench/results/<name>.json and regenerates BENCHMARKS.md.
 //
-// Usage: npx tsx hack/bench.ts [--quick] [--only throughput,latency,idle,memory,scale,planner]
+// Usage: npx tsx hack/bench.ts [--quick] [--only throughput,latency,idle,memory,scale,isolation,planner]
 //                              [--out DIR] [--report-only] [--cpu-prof]
 //   --quick        small sizes (~3-4 minutes), results to bench/tmp/quick, BENCHMARKS.md untouched
-//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,image,planner) (BENCHMARKS.md is regenerated from every result file present)
+//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
@@ -20,6 +20,7 @@ import { BenchFederation } from '../test/bench/federation.js';
 import { runHostCost } from '../test/bench/host-cost.js';
 import { runLiveCreates } from '../test/bench/live-creates.js';
 import { runIdle } from '../test/bench/idle.js';
+import { isolationTargets, runIsolation, type IsolationParameters } from '../test/bench/isolation.js';
 import { runLatency } from '../test/bench/latency.js';
 import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
 import { runMemory } from '../test/bench/memory.js';
@@ -27,7 +28,7 @@ import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
 
-const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'image', 'planner'] as const;
+const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'isolation', 'image', 'planner'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -49,8 +50,8 @@ const outDir = path.resolve(values.out ?? (quick ? path.join(BENCH_TMP, 'quick')
 
 /** Sizes of the full suite (issue #6) and of the --quick smoke check. */
 const SIZES = quick
-  ? { objects: 200, members: [2, 3], latencySeconds: 30, memorySizes: [200, 1000], memoryMembers: 3, scaleMembers: 4, scaleObjects: 200 }
-  : { objects: 1000, members: [2, 5], latencySeconds: 60, memorySizes: [1000, 10_000], memoryMembers: 3, scaleMembers: 10, scaleObjects: 1000 };
+  ? { objects: 200, members: [2, 3], latencySeconds: 30, memorySizes: [200, 1000], memoryMembers: 3, scaleMembers: 4, scaleObjects: 200, isolationMembers: 3, isolationBurst: 200, isolationLatencySeconds: 10 }
+  : { objects: 1000, members: [2, 5], latencySeconds: 60, memorySizes: [1000, 10_000], memoryMembers: 3, scaleMembers: 10, scaleObjects: 1000, isolationMembers: 3, isolationBurst: 500, isolationLatencySeconds: 20 };
 
 const log = logger();
 
@@ -236,7 +237,38 @@ async function main(): Promise<number> {
     });
   }
 
-  // E: the container image built and started here (hack/image-test.sh; its cold cost is over CI's budget).
+  // E: one member slowed, then hung, against an all-healthy baseline in the same run (issue #12).
+  if (only.has('isolation')) {
+    await phase(`federation of ${SIZES.isolationMembers} members: member isolation (all healthy, one slowed, one hung)`, async () => {
+      const fed = await BenchFederation.start({ members: SIZES.isolationMembers, binDir, kinds: ['configmap'], enabled: true, log });
+      try {
+        kubernetes = fed.kubernetesVersion;
+        const p: IsolationParameters = {
+          scenarios: ['baseline', 'slowed', 'hung', 'baseline'],
+          impaired: fed.memberNames[fed.memberNames.length - 1]!,
+          slowDelayMs: 300,
+          latencySeconds: SIZES.isolationLatencySeconds,
+          intervalMs: 100,
+          burstObjects: SIZES.isolationBurst,
+          burstConcurrency: 32,
+          timeoutMs: 5 * 60_000,
+        };
+        const result = await runIsolation(fed, p, log);
+        write('isolation', meta('member isolation: one member slowed or hung, against an all-healthy baseline', {
+          ...p,
+          members: fed.memberNames.length,
+          kind: 'configmap',
+          placement: 'every member',
+          controller: 'in-process ControllerManager, KubeFedConfig defaults (maxConcurrentReconciles 16), health probe every 1 s (timeout 5 s); executors: 16 requests in flight per member, 10 s request timeout',
+          proxy: 'the impaired member\'s KubeFedCluster points at a TCP proxy in this process (delay 0 except when slowed: each chunk the controller sends is passed on slowDelayMs later); the benchmark\'s own watches go to every member directly',
+        }, result, { targets: isolationTargets(result) }));
+      } finally {
+        await fed.stop();
+      }
+    });
+  }
+
+  // F: the container image built and started here (hack/image-test.sh; its cold cost is over CI's budget).
   if (only.has('image')) {
     await phase('container image: build with buildah, check, run the controller in it', async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-bench-image-'));

@@ -244,8 +244,10 @@ export class ClusterExecutor implements MemberExecutor {
       : { ...this.notAttempted(item), message: `cluster "${this.cluster}" has no usable client` };
     outcome.elapsedMs = performance.now() - started;
     this.running--;
-    entry.running = false;
+    // Still running while the answer is counted: if it opens the breaker, the work that waits is answered
+    // not-attempted, but this entry gets its own outcome below, not a second, earlier one.
     this.noteAnswer(outcome);
+    entry.running = false;
     if (outcome.retrying && (this.breaker === 'open' || this.stopped || entry.next)) outcome.retrying = false;
     this.deliver(onOutcome, outcome);
 

@@ -1,12 +1,15 @@
 // Carries out one member action against one member API server and says what happened, without any state of
 // its own: the same code serves the host's push executors and a pull-mode agent inside the member.
 //
-// A create is one POST (`fieldValidation=Strict`, so unknown fields are refused as server-side apply refuses
-// them). Only an AlreadyExists answer leads to a read and the adoption rules. Updates are server-side applies,
-// preceded once by the ownership patch that lets apply prune fields our POST recorded.
+// A create is one server-side apply made create-only: it carries a resourceVersion no object can have, so the
+// API server creates the object when there is none and answers 409 Conflict when there is one. Only that
+// answer leads to a read and the adoption rules. An object created so is owned through `Apply` from the
+// start, so its first update is one apply too (a POST would record our fields under `Update`, and the first
+// update would need a second request to move them: see sync/field-ownership.ts). An object an earlier version
+// created with a POST still gets that ownership patch once, before its first update.
 import { FIELD_MANAGER, MANAGED_LABEL, MANAGED_LABEL_FALSE, PROPAGATED_HASH_ANNOTATION, PropagationStatus } from '../api/constants.js';
 import { applyOwnershipFor } from '../sync/field-ownership.js';
-import { ApiError, errorMessage, isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from '../kube/errors.js';
+import { ApiError, errorMessage, isConflict, isForbidden, isInvalid, isNotFound } from '../kube/errors.js';
 import type { CallControl, RestClient } from '../kube/rest-client.js';
 import { splitKey, type KubeObject, type ResourceType } from '../kube/types.js';
 import type { ActionKind, WorkItem, WorkOutcome } from './work.js';
@@ -92,12 +95,18 @@ async function create(
   action: Extract<WorkItem['action'], { kind: 'create' }>,
   control: CallControl,
 ): Promise<WorkOutcome> {
+  const created = (written: KubeObject): WorkOutcome => ({
+    kind: 'create',
+    hash: action.hash,
+    status: '',
+    written: { resourceVersion: written.metadata?.resourceVersion ?? '', previousResourceVersion: undefined },
+  });
   try {
-    const written = await client.create(item.type, action.desired, FIELD_MANAGER, { fieldValidation: 'Strict', ...control });
-    return { kind: 'create', hash: action.hash, status: '', written: { resourceVersion: written.metadata?.resourceVersion ?? '', previousResourceVersion: undefined } };
+    return created(await client.apply(item.type, createOnly(action.desired), FIELD_MANAGER, control));
   } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
+    if (!isConflict(err)) throw err;
   }
+  // Something is there. (Nothing, if it went away meanwhile: then the plain apply below creates it.)
   const existing = await getOrUndefined(client, item.type, item.targetKey, control);
   const label = existing?.metadata?.labels?.[MANAGED_LABEL];
   const what = `${item.type.kind} "${item.targetKey}"`;
@@ -128,6 +137,17 @@ async function create(
     },
     adopted: existing !== undefined && label === undefined,
   };
+}
+
+/**
+ * A resourceVersion no object can have: etcd revisions are int64, and the API server parses this as uint64. Sent
+ * in an apply, it is a precondition that fails (409) on any existing object and is ignored on a create.
+ */
+export const NO_RESOURCE_VERSION = '18446744073709551615';
+
+/** `desired` as a server-side apply that only creates. */
+export function createOnly(desired: KubeObject): KubeObject {
+  return { ...desired, metadata: { ...desired.metadata, resourceVersion: NO_RESOURCE_VERSION } };
 }
 
 /**

@@ -5,6 +5,11 @@
 // duration *as observed by our own clock* (no trust in other machines' clocks), the leader gives up once it
 // has failed to renew for `renewDeadline` (shorter than the lease, so it stops before anyone else may
 // start), and a clean shutdown releases the lease so a standby takes over at once.
+//
+// A renewal is one write over the lock as our own last write left it (its resourceVersion makes it a
+// compare-and-swap), not a read and a write: while nobody else writes the lock, the read would only tell us
+// what we wrote. A conflict means someone did write it; then we read it and decide as a standby would, and a
+// leader that finds another holder named stops leading at once.
 import { errorMessage, isConflict, isNotFound, isAlreadyExists } from '../kube/errors.js';
 import type { RestClient } from '../kube/rest-client.js';
 import { CoreTypes, type KubeObject, type ResourceType } from '../kube/types.js';
@@ -47,6 +52,41 @@ interface LockStore {
   withRecord(base: KubeObject | undefined, record: LeaderElectionRecord, name: string, namespace: string): KubeObject;
   /** Timestamps in the format the kind stores them. */
   time(d: Date): string;
+}
+
+const FIELD_MANAGER = 'kubefed-ts-leader-election';
+
+/** What one attempt found: we hold the lock now, or not, and whether another holder is named in it. */
+interface Attempt {
+  held: boolean;
+  /** Another identity holds a lock that has not expired (by our clock). */
+  otherHolder?: string | undefined;
+}
+
+/**
+ * The decision on a leader record as read (pure): the record to write to hold the lock, or the holder to wait
+ * for. `observedAt` is when (our clock, ms) we first saw this very record; a lock held by another is free only
+ * once it has stayed the same for its whole duration since then. `time` formats timestamps for the lock's kind.
+ */
+export function decideOnLease(
+  current: LeaderElectionRecord,
+  at: { identity: string; leaseDurationMs: number; now: Date; observedAt: number; time?: (d: Date) => string },
+): { write: LeaderElectionRecord } | { waitFor: string } {
+  const { identity, now } = at;
+  const holder = current.holderIdentity;
+  const durationMs = (current.leaseDurationSeconds ?? 0) * 1000;
+  if (!!holder && holder !== identity && at.observedAt + durationMs > now.getTime()) return { waitFor: holder };
+  const ours = holder === identity;
+  const stamp = (at.time ?? microTime)(now);
+  return {
+    write: {
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(at.leaseDurationMs / 1000),
+      acquireTime: ours ? (current.acquireTime ?? stamp) : stamp,
+      renewTime: stamp,
+      leaderTransitions: (current.leaderTransitions ?? 0) + (ours ? 0 : 1),
+    },
+  };
 }
 
 interface LeaseSpec {
@@ -110,6 +150,8 @@ export class LeaderElector {
   private lastRenew = 0;
   /** The record we last saw and when (our clock), to judge expiry without comparing clocks. */
   private observed: { key: string; at: number } = { key: '', at: 0 };
+  /** The lock as our last successful write returned it: the next renewal writes over it without a read. */
+  private written: KubeObject | undefined;
   private readonly log: Logger;
 
   private readonly store: LockStore;
@@ -139,17 +181,33 @@ export class LeaderElector {
     if (this.leader && release) {
       this.leader = false;
       try {
-        const lock = await this.get();
-        const record = lock && this.store.recordOf(lock);
-        if (lock && record?.holderIdentity === this.options.identity) {
-          const now = this.store.time(new Date());
-          await this.put(this.store.withRecord(lock, { ...record, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now }, this.options.name, this.options.namespace));
-          this.log.info('released the leader lease');
-        }
+        if (await this.release()) this.log.info('released the leader lease');
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'could not release the leader lease');
       }
     }
+  }
+
+  /** Marks the lock free (expired at once), unless someone else has written it since we did. */
+  private async release(): Promise<boolean> {
+    const { identity, name, namespace } = this.options;
+    const released = (lock: KubeObject): KubeObject => {
+      const now = this.store.time(new Date());
+      const record = this.store.recordOf(lock);
+      return this.store.withRecord(lock, { ...record, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now }, name, namespace);
+    };
+    if (this.written) {
+      try {
+        await this.put(released(this.written));
+        return true;
+      } catch (err) {
+        if (!isConflict(err) && !isNotFound(err)) throw err;
+      }
+    }
+    const lock = await this.get();
+    if (!lock || this.store.recordOf(lock).holderIdentity !== identity) return false;
+    await this.put(released(lock));
+    return true;
   }
 
   private schedule(delayMs: number): void {
@@ -159,25 +217,28 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     const { retryPeriodMs, renewDeadlineMs } = this.options;
-    let held = false;
+    let attempt: Attempt = { held: false };
     try {
-      held = await this.tryAcquireOrRenew();
+      attempt = await this.tryAcquireOrRenew();
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, 'leader lease request failed');
     }
     if (this.stopped) return;
     const now = Date.now();
-    if (held) {
+    if (attempt.held) {
       this.lastRenew = now;
       if (!this.leader) {
         this.leader = true;
         this.log.info('promoted as leader');
         this.options.onStartedLeading();
       }
-    } else if (this.leader && now - this.lastRenew >= renewDeadlineMs) {
+    } else if (this.leader && (attempt.otherHolder !== undefined || now - this.lastRenew >= renewDeadlineMs)) {
+      // Another holder wrote itself into the lock: it reconciles now, so we stop at once rather than at the
+      // renew deadline.
       this.leader = false;
       this.stopped = true;
-      this.log.error({ lastRenewMsAgo: now - this.lastRenew }, 'leader election lost: could not renew the lease in time');
+      if (attempt.otherHolder !== undefined) this.log.error({ holder: attempt.otherHolder }, 'leader election lost: the lock names another holder');
+      else this.log.error({ lastRenewMsAgo: now - this.lastRenew }, 'leader election lost: could not renew the lease in time');
       this.options.onStoppedLeading();
       return;
     }
@@ -185,42 +246,47 @@ export class LeaderElector {
     this.schedule(this.leader ? retryPeriodMs : retryPeriodMs * (1 + Math.random() * 0.2));
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(): Promise<Attempt> {
     const { identity, leaseDurationMs, namespace, name } = this.options;
-    const now = this.store.time(new Date());
+    const time = this.store.time;
+    if (this.leader && this.written) {
+      const renewed = decideOnLease(this.store.recordOf(this.written), { identity, leaseDurationMs, now: new Date(), observedAt: Date.now(), time });
+      if ('write' in renewed) {
+        try {
+          await this.put(this.store.withRecord(this.written, renewed.write, name, namespace));
+          return { held: true };
+        } catch (err) {
+          // Someone else wrote (or deleted) the lock since our write: read it and decide below.
+          if (!isConflict(err) && !isNotFound(err)) throw err;
+          this.written = undefined;
+        }
+      }
+    }
     const lock = await this.get();
-    const record: LeaderElectionRecord = {
-      holderIdentity: identity,
-      leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
-      acquireTime: now,
-      renewTime: now,
-      leaderTransitions: 0,
-    };
     if (!lock) {
+      const decision = decideOnLease({}, { identity, leaseDurationMs, now: new Date(), observedAt: Date.now(), time }) as { write: LeaderElectionRecord };
       try {
-        await this.options.client.create(this.store.type, this.store.withRecord(undefined, record, name, namespace), 'kubefed-ts-leader-election');
-        return true;
+        this.written = await this.options.client.create<KubeObject>(
+          this.store.type,
+          this.store.withRecord(undefined, { ...decision.write, leaderTransitions: 0 }, name, namespace),
+          FIELD_MANAGER,
+        );
+        return { held: true };
       } catch (err) {
-        if (isAlreadyExists(err)) return false;
+        if (isAlreadyExists(err)) return { held: false };
         throw err;
       }
     }
     const current = this.store.recordOf(lock);
     const key = `${current.holderIdentity}|${current.renewTime}|${lock.metadata?.resourceVersion}`;
     if (key !== this.observed.key) this.observed = { key, at: Date.now() };
-    const heldByOther = !!current.holderIdentity && current.holderIdentity !== identity;
-    const duration = (current.leaseDurationSeconds ?? 0) * 1000;
-    if (heldByOther && this.observed.at + duration > Date.now()) return false;
-    const next: LeaderElectionRecord = {
-      ...record,
-      acquireTime: current.holderIdentity === identity ? (current.acquireTime ?? record.acquireTime) : record.acquireTime,
-      leaderTransitions: (current.leaderTransitions ?? 0) + (current.holderIdentity === identity ? 0 : 1),
-    };
+    const decision = decideOnLease(current, { identity, leaseDurationMs, now: new Date(), observedAt: this.observed.at, time });
+    if ('waitFor' in decision) return { held: false, otherHolder: decision.waitFor };
     try {
-      await this.put(this.store.withRecord(lock, next, name, namespace));
-      return true;
+      await this.put(this.store.withRecord(lock, decision.write, name, namespace));
+      return { held: true };
     } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return false;
+      if (isConflict(err) || isNotFound(err)) return { held: false };
       throw err;
     }
   }
@@ -234,9 +300,12 @@ export class LeaderElector {
     }
   }
 
+  /** Writes `lock` and remembers the result for the next renewal. */
   private async put(lock: KubeObject): Promise<void> {
-    // The resourceVersion makes this a compare-and-swap: two standbys cannot both win.
-    await this.options.client.replace(this.store.type, lock, { fieldManager: 'kubefed-ts-leader-election' });
+    // The resourceVersion makes this a compare-and-swap: two replicas cannot both win. managedFields are left
+    // out: the server keeps its own, and the request stays small.
+    const { managedFields: _ignored, ...metadata } = lock.metadata ?? {};
+    this.written = await this.options.client.replace<KubeObject>(this.store.type, { ...lock, metadata }, { fieldManager: FIELD_MANAGER });
   }
 }
 

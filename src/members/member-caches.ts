@@ -68,7 +68,14 @@ export interface ReportedCacheSource {
 }
 
 type ClusterCache =
-  | { kind: 'watched'; informer: Informer<MemberObject>; acquiredAt: number; lastError: string | undefined }
+  | {
+      kind: 'watched';
+      informer: Informer<MemberObject>;
+      acquiredAt: number;
+      lastError: string | undefined;
+      /** When the last list/watch failure happened (0: never). */
+      lastErrorAt: number;
+    }
   | { kind: 'reported'; cache: ReportedMemberCache; acquiredAt: number };
 
 interface TypeCaches {
@@ -186,6 +193,7 @@ export class MemberCaches {
         kind: 'watched',
         acquiredAt: Date.now(),
         lastError: undefined,
+        lastErrorAt: 0,
         informer: new Informer<MemberObject>(cluster.client, caches.type, {
           namespace: this.options.targetNamespace,
           // Both "true" and "false": an object explicitly marked unmanaged must be seen to be left alone.
@@ -194,6 +202,7 @@ export class MemberCaches {
           transform: (object) => this.project(caches, name, object),
           onError: (err) => {
             entry.lastError = errorMessage(err);
+            entry.lastErrorAt = Date.now();
             for (const user of caches.users) user.onError?.(name, err);
           },
         }),
@@ -245,6 +254,9 @@ export class MemberCaches {
     }
     const { informer } = entry;
     if (informer.hasSynced() && (informer.isWatching() || informer.lastListedAt >= readySince)) return { kind: 'fresh' };
+    // A long first list (10,000s of objects on a loaded member) is progress, not failure: only a cache whose
+    // list or watch failed since is given up on, once the grace period is over.
+    if (entry.lastErrorAt < since) return { kind: 'filling' };
     if (withinGrace) return { kind: 'filling' };
     return { kind: 'failed', error: entry.lastError };
   }

@@ -176,7 +176,9 @@ export class Metrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    // prom-client samples event-loop delay with a 10 ms timer by default: 100 wakeups a second, most of an idle
+    // controller's CPU. Every 100 ms still catches any stall long enough to matter.
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
   queueObserver(name: string): WorkQueueObserver {

@@ -85,8 +85,12 @@ export class WorkQueue {
   readonly #jitter: Jitter | undefined;
   readonly #observer: WorkQueueObserver | undefined;
 
-  // Ready keys in arrival order.
+  // Ready keys in arrival order, in two lanes: keys added with add() go before keys added with addBulk(), so
+  // that a sweep over every object (a cluster changed) never delays a change to one of them. A lane may hold a
+  // stale entry (a key promoted from the bulk lane, or already taken); #lane says where a key really waits.
   readonly #queue = new Fifo<string>();
+  readonly #bulk = new Fifo<string>();
+  readonly #lane = new Map<string, 'now' | 'bulk'>();
   // Keys that need a handler run: each one is either waiting in #queue or in #processing (re-added
   // during its run). Checking this set is what makes add() O(1) and de-duplicating.
   readonly #dirty = new Set<string>();
@@ -124,7 +128,7 @@ export class WorkQueue {
 
   /** Number of keys waiting to be processed (not counting delayed or in-flight keys). */
   len(): number {
-    return this.#queue.length;
+    return this.#lane.size;
   }
 
   /** Number of handlers currently running. */
@@ -142,15 +146,48 @@ export class WorkQueue {
    * processed is queued again once its current run finishes. Ignored after shutdown.
    */
   add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    if (this.#shuttingDown) return;
+    if (this.#dirty.has(key)) {
+      // Waiting behind a sweep: a change of its own moves it ahead.
+      if (this.#lane.get(key) === 'bulk') this.#enter(key, 'now');
+      return;
+    }
     this.#dirty.add(key);
     this.#notify((o) => o.onAdd?.(key));
     // A key in flight stays out of the queue until its run ends (see #process), which is what keeps
     // two workers off the same key.
     if (this.#processing.has(key)) return;
-    this.#queue.push(key);
+    this.#enter(key, 'now');
+  }
+
+  /**
+   * Like {@link add}, for sweeps that add every key (a cluster became ready or not): such keys wait behind
+   * every key added with `add`, so that a change to one object is never stuck behind a sweep over all of them.
+   */
+  addBulk(key: string): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#dirty.add(key);
+    this.#notify((o) => o.onAdd?.(key));
+    if (this.#processing.has(key)) return;
+    this.#enter(key, 'bulk');
+  }
+
+  #enter(key: string, lane: 'now' | 'bulk'): void {
+    this.#lane.set(key, lane);
+    (lane === 'now' ? this.#queue : this.#bulk).push(key);
     this.#reportDepth();
     this.#schedulePump();
+  }
+
+  /** The next waiting key, from the first lane before the bulk lane; stale entries are skipped. */
+  #next(): string | undefined {
+    for (let key = this.#queue.shift(); key !== undefined; key = this.#queue.shift()) {
+      if (this.#lane.get(key) === 'now') return key;
+    }
+    for (let key = this.#bulk.shift(); key !== undefined; key = this.#bulk.shift()) {
+      if (this.#lane.get(key) === 'bulk') return key;
+    }
+    return undefined;
   }
 
   /**
@@ -222,6 +259,8 @@ export class WorkQueue {
       this.#clearTimer();
       this.#delayed.clear();
       this.#queue.clear();
+      this.#bulk.clear();
+      this.#lane.clear();
       // Clearing dirty also cancels the re-queue of keys re-added while in flight.
       this.#dirty.clear();
       this.#failures.clear();
@@ -259,8 +298,9 @@ export class WorkQueue {
     if (!handler) return;
     let started = false;
     while (!this.#shuttingDown && this.#processing.size < this.#concurrency) {
-      const key = this.#queue.shift();
+      const key = this.#next();
       if (key === undefined) break;
+      this.#lane.delete(key);
       this.#dirty.delete(key);
       this.#processing.add(key);
       started = true;
@@ -291,6 +331,7 @@ export class WorkQueue {
     this.#processing.delete(key);
     if (this.#dirty.has(key)) {
       // Re-added during the run: queue it now that no worker holds it.
+      this.#lane.set(key, 'now');
       this.#queue.push(key);
       this.#reportDepth();
     }
@@ -339,7 +380,7 @@ export class WorkQueue {
   }
 
   #reportDepth(): void {
-    const depth = this.#queue.length;
+    const depth = this.#lane.size;
     if (depth === this.#lastDepth) return;
     this.#lastDepth = depth;
     this.#notify((o) => o.onDepth?.(depth));

@@ -117,7 +117,7 @@ export class RspController {
     }
     this.unsubscribe.push(
       this.options.registry.onEvent(() => {
-        for (const rsp of this.rspLease?.informer.list() ?? []) this.queue.add(objectKey(rsp));
+        for (const rsp of this.rspLease?.informer.list() ?? []) this.queue.addBulk(objectKey(rsp));
       }),
     );
     await this.rspLease.informer.waitForSync();

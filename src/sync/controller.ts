@@ -166,13 +166,14 @@ export class SyncController {
     this.queue.add(key);
   }
 
+  /** A sweep (a cluster changed): every object is looked at again, behind objects that changed themselves. */
   private enqueueAll(): void {
-    for (const obj of this.fedLease?.informer.list() ?? []) this.queue.add(objectKey(obj));
+    for (const obj of this.fedLease?.informer.list() ?? []) this.queue.addBulk(objectKey(obj));
   }
 
   private enqueueNamespace(namespace: string): void {
     for (const obj of this.fedLease?.informer.list() ?? []) {
-      if (obj.metadata?.namespace === namespace) this.queue.add(objectKey(obj));
+      if (obj.metadata?.namespace === namespace) this.queue.addBulk(objectKey(obj));
     }
   }
 
@@ -246,8 +247,9 @@ export class SyncController {
     }
     for (const { cluster, action } of plan.actions) this.submit(key, snapshot.targetKey, cluster, action);
 
-    for (const event of plan.events) this.options.events.record(current, event.type, event.reason, event.message);
     if (plan.settled) {
+      // Said with the status they explain: until then every reconcile would say them again (a host write each).
+      for (const event of plan.events) this.options.events.record(current, event.type, event.reason, event.message);
       const notes = this.notes.get(key) ?? [];
       this.notes.delete(key);
       for (const event of outcomeEvents(snapshot.what, notes)) this.options.events.record(current, event.type, event.reason, event.message);
@@ -355,7 +357,9 @@ export class SyncController {
       if (!notes) this.notes.set(fedKey, (notes = []));
       notes.push({ cluster, outcome });
     }
-    this.queue.add(fedKey);
+    // Work answered without a request (the cluster went away) comes back for every object at once: a sweep.
+    if (outcome.notAttempted) this.queue.addBulk(fedKey);
+    else this.queue.add(fedKey);
   }
 
   private async writeStatus(fed: FedObject, clusters: ClusterStatus[], reason: AggregateReason | undefined, message: string | undefined, log: Logger): Promise<void> {

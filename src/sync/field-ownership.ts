@@ -1,11 +1,12 @@
-// Who owns which fields of a member object we create with a plain POST.
+// Who owns which fields of a member object that a plain write (not an apply) of ours made.
 //
-// A create is one POST instead of a GET (is something already there?) followed by an apply: AlreadyExists
-// tells the same thing. But a POST records our fields under an `Update` entry of managedFields, and server-side
-// apply only removes a field we stop sending when no other entry owns it, our own `Update` entry included. So
-// before the first apply over such an object, its `Update` entry is turned into our `Apply` entry (what
-// kubectl's client-side-to-server-side upgrade does): a template key deleted later is then removed from the
-// member object instead of lingering. Pure: the controller sends the result as one metadata-only patch.
+// We create with a create-only apply (execution/perform.ts), which records our fields under our `Apply` entry.
+// Objects created by earlier versions with a POST, and objects our own label or patch writes touched, carry an
+// `Update` entry of ours instead, and server-side apply only removes a field we stop sending when no other
+// entry owns it, our own `Update` entry included. So before the first apply over such an object, its `Update`
+// entry is turned into our `Apply` entry (what kubectl's client-side-to-server-side upgrade does): a template
+// key deleted later is then removed from the member object instead of lingering. Pure: the controller sends the
+// result as one metadata-only patch.
 import type { KubeObject } from '../kube/types.js';
 
 interface ManagedFieldsEntry {

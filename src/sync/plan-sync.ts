@@ -155,12 +155,15 @@ function planPropagation(snapshot: SyncSnapshot): SyncPlan {
   plan.message = placement.message;
   const selected = new Set(placement.clusters);
 
-  // Decide only from filled caches, or a missing object would look absent.
+  let cacheFilling = false;
   for (const cluster of snapshot.clusters) {
-    if (cluster.ready && cluster.cache.kind === 'filling') return { ...plan, actions: [], finalizer: plan.finalizer, settled: false, requeueAfterMs: CACHE_WAIT_MS };
-  }
-
-  for (const cluster of snapshot.clusters) {
+    // Decide only from a filled cache, or a missing object would look absent; the other clusters go on (a
+    // member coming back or flapping refills its cache, which must not hold back the healthy ones).
+    if (cluster.ready && cluster.cache.kind === 'filling') {
+      cacheFilling = true;
+      plan.settled = false;
+      continue;
+    }
     const isSelected = selected.has(cluster.name);
     const report = (status: string, message?: string): void => {
       const line: ClusterStatus = { name: cluster.name, status };
@@ -245,6 +248,7 @@ function planPropagation(snapshot: SyncSnapshot): SyncPlan {
     plan.clusters.push({ name, status: PropagationStatus.ClusterNotReady, message: `cluster "${name}" is not registered` });
   }
   if (plan.clusters.some((c) => c.status === PropagationStatus.WaitingForRemoval)) plan.requeueAfterMs = DELETION_RECHECK_MS;
+  if (cacheFilling) plan.requeueAfterMs = CACHE_WAIT_MS;
   return plan;
 }
 
@@ -284,11 +288,8 @@ function planDeletion(snapshot: SyncSnapshot): SyncPlan {
   const remaining: string[] = [];
   for (const cluster of snapshot.clusters) {
     const usable = cluster.ready && cluster.executorAvailable && cluster.cache.kind !== 'failed';
-    const holds = mayHold(snapshot, cluster);
-    if (!holds) {
-      if (cluster.ledger?.outstanding) plan.withdraw.push(cluster.name);
-      continue;
-    }
+    // Work under way counts as a copy it may hold (see mayHold).
+    if (!mayHold(snapshot, cluster)) continue;
     if (!usable) {
       unreachable.push(cluster.name);
       continue;

@@ -3,7 +3,7 @@
 // objects until every one reports Propagation True (seen through the controller's own cache), and counts
 // the host's writes of them. The webhook runs in this process as in a replica (its own FTC watch, an openssl
 // certificate) and is registered with the host like the chart registers it (failurePolicy Ignore). Runs go
-// in ABBA order between two ceiling loops (the same member POSTs by a plain loop), so drift shows.
+// in ABBA order between two ceiling loops (the same member creates by a plain loop), so drift shows.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { BenchFederation } from './federation.js';
 import { cpuSummary, forEachConcurrently, mean, round, timed, waitFor } from './lib.js';
 import { ceilingObject, fedObject, fedTypeOf } from './objects.js';
 import { propagated } from './throughput.js';
+import { createOnly } from '../../src/execution/perform.js';
 
 export interface LiveCreateRun {
   webhook: boolean;
@@ -73,7 +74,7 @@ export async function runLiveCreates(fed: BenchFederation, objects: number, log:
     const bodies = Array.from({ length: objects }, (_, i) => members.map((m) => ceilingObject('configmap', fedObject('configmap', ns, i, members), m, ns)));
     const { seconds } = await measure(() =>
       forEachConcurrently(bodies, workers, async (perMember) => {
-        await Promise.all(clients.map((client, c) => client.create(type.target, perMember[c]!, FIELD_MANAGER, { fieldValidation: 'Strict' })));
+        await Promise.all(clients.map((client, c) => client.apply(type.target, createOnly(perMember[c]!), FIELD_MANAGER)));
       }),
     );
     log(`live creates: ceiling ${pass}: ${seconds.toFixed(2)} s`);

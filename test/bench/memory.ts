@@ -59,6 +59,8 @@ export interface MemoryResult {
   coldStart: ColdStart;
   /** RSS growth per 1,000 federated objects between the first and last point. */
   rssMiBPer1kObjects: number;
+  /** The same per 1,000 member objects (federated objects × members). */
+  rssMiBPer1kMemberObjects?: number;
 }
 
 const MiB = 2 ** 20;
@@ -168,12 +170,15 @@ export async function runMemory(
     log(`memory: cold start with ${total} objects: ready ${coldStart.readySeconds} s, converged ${coldStart.convergedSeconds} s, ${coldStart.serverWritesTotal} federation writes, RSS ${coldStart.rssMiB} MiB`);
     const first = points[0]!;
     const last = points[points.length - 1]!;
+    const rssMiBPer1kMemberObjects = round(((last.rssMiB - first.rssMiB) / (last.memberObjects - first.memberObjects)) * 1000, 1);
+    log(`memory: RSS grows by ${rssMiBPer1kMemberObjects} MiB per 1,000 member objects`);
     return {
       members,
       idle,
       points,
       coldStart,
       rssMiBPer1kObjects: round(((last.rssMiB - first.rssMiB) / (last.federatedObjects - first.federatedObjects)) * 1000, 1),
+      rssMiBPer1kMemberObjects,
     };
   } finally {
     await hostCache?.stop();

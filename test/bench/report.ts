@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../harness/binaries.js';
 import type { IdleResult } from './idle.js';
+import { isolationBaseline, isolationRatios, isolationTargets, type IsolationResult, type IsolationScenarioResult } from './isolation.js';
 import type { LatencyResult } from './latency.js';
 import { readResult, type ResultFile } from './lib.js';
 import type { MemoryResult } from './memory.js';
@@ -22,6 +23,7 @@ interface Results {
   idle?: Result<IdleResult>;
   memory?: Result<MemoryResult>;
   scale?: Result<ThroughputResult>;
+  isolation?: Result<IsolationResult>;
   planner?: PlannerFile;
 }
 
@@ -34,6 +36,7 @@ export function loadResults(dir: string): Results {
     idle: readResult(dir, 'idle'),
     memory: readResult(dir, 'memory'),
     scale: readResult(dir, 'scale'),
+    isolation: readResult(dir, 'isolation'),
     planner: readPlanner(),
   };
 }
@@ -42,6 +45,18 @@ const fmt = (x: number, digits = 2): string => (Number.isFinite(x) ? x.toFixed(d
 const int = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 const met = (ok: boolean): string => (ok ? 'yes' : '**no**');
 const kindName = (kind: string): string => (kind === 'configmap' ? 'FederatedConfigMap' : kind === 'deployment' ? 'FederatedDeployment' : kind);
+
+/** RSS growth per 1,000 member objects between the first and the last point (older result files lack the field). */
+function rssPer1kMemberObjects(m: MemoryResult): number {
+  if (m.rssMiBPer1kMemberObjects !== undefined) return m.rssMiBPer1kMemberObjects;
+  const first = m.points[0];
+  const last = m.points[m.points.length - 1];
+  if (!first || !last || last.memberObjects === first.memberObjects) return Number.NaN;
+  return ((last.rssMiB - first.rssMiB) / (last.memberObjects - first.memberObjects)) * 1000;
+}
+
+/** RSS above idle per 1,000 member objects at one point. */
+const overIdlePer1kMemberObjects = (m: MemoryResult, p: MemoryResult['points'][number]): number => ((p.rssMiB - m.idle.rssMiB) / p.memberObjects) * 1000;
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -105,7 +120,7 @@ function summaryRows(r: Results): string[][] {
       rows.push([
         `Memory: ${int(p.federatedObjects)} federated objects × ${m.members} clusters`,
         `RSS ${int(p.rssMiB)} MiB (idle ${int(m.idle.rssMiB)} MiB, heap ${int(p.heapUsedMiB)} MiB)`,
-        `${fmt(p.rssMiB / m.idle.rssMiB)}× idle`,
+        `${fmt(p.rssMiB / m.idle.rssMiB)}× idle; ${fmt(overIdlePer1kMemberObjects(m, p), 1)} MiB over idle per 1,000 member objects`,
         '–',
         '–',
       ]);
@@ -118,6 +133,33 @@ function summaryRows(r: Results): string[][] {
       '0 writes',
       met(c.serverWritesTotal === 0),
     ]);
+  }
+  if (r.isolation) {
+    const i = r.isolation.results;
+    const base = isolationBaseline(i);
+    const targets = isolationTargets(i);
+    const slowed = i.scenarios.find((x) => x.scenario === 'slowed');
+    const hung = i.scenarios.find((x) => x.scenario === 'hung');
+    const slowedRatios = isolationRatios(i, 'slowed');
+    const hungRatios = isolationRatios(i, 'hung');
+    if (base && slowed && slowedRatios && targets.slowedThroughput) {
+      rows.push([
+        `Isolation: one of ${i.members} members slowed (+${String(r.isolation.parameters.slowDelayMs)} ms per request), burst of ${int(Number(r.isolation.parameters.burstObjects))} new objects`,
+        `healthy members ${fmt(slowed.healthyThroughput, 1)} objects/s vs ${fmt(base.throughput, 1)} all healthy; the slowed member held the burst in ${fmt(slowed.impairedConvergeSeconds ?? NaN)} s`,
+        `${fmt(slowedRatios.throughput)}× baseline throughput`,
+        '≥ 0.8×',
+        met(targets.slowedThroughput.met),
+      ]);
+    }
+    if (base && hung && hungRatios && targets.hungP99) {
+      rows.push([
+        `Isolation: one of ${i.members} members hung (SIGSTOP), new objects 1 / ${String(r.isolation.parameters.intervalMs)} ms`,
+        `healthy members P99 ${int(hung.healthyLatency.p99Ms)} ms vs ${int(base.p99Ms)} ms all healthy (${hung.healthyLatency.missing} missing); the hung member converged ${fmt(hung.impairedConvergeSeconds ?? NaN)} s after SIGCONT`,
+        `${fmt(hungRatios.p99)}× baseline P99`,
+        'P99 ≤ baseline or ≤ 1 s',
+        met(targets.hungP99.met),
+      ]);
+    }
   }
   if (r.planner) {
     for (const p of r.planner.results) {
@@ -223,7 +265,7 @@ function findings(r: Results): string {
 Controller / ceiling is ${fmt(best)}× to ${fmt(worst)}× here (target ≤ 1.25×: met in ${metCount} of ${all.length} scenarios). Everything runs on
 the same 2 cores, so the runs are CPU-bound and time follows the CPU that all API servers, etcd and the controller
 spend. The ceiling makes one request per member object (the create); the controller's protocol makes ${'`M + 2`'} per
-federated object on M members: the same create in every member (one POST: an AlreadyExists answer is the only
+federated object on M members: the same create in every member (one create-only apply: a Conflict answer is the only
 case that reads the object, to decide on adoption) and, on the host, the finalizer PATCH and the status PATCH.
 Those two host writes are updates of a custom resource, which cost the host API server about twice a member
 create each (decode, schema coercion and validation of the stored object, managed fields, watch fan-out); they
@@ -293,15 +335,80 @@ ${table(['webhook', 'seconds', '× ceiling', 'host API server CPU-s', 'all CPU-s
     Object.entries(run.hostWrites).map(([k, n]) => `${k} ×${int(n)}`).join(', '),
   ]))}
 
-Ceiling (the same member POSTs by a plain loop): ${l.ceilingSeconds.map((x) => `${fmt(x)} s`).join(', ')}. With the webhook: **${fmt(l.webhookSpeedup)}×** faster
+Ceiling (the same member creates by a plain loop): ${l.ceilingSeconds.map((x) => `${fmt(x)} s`).join(', ')}. With the webhook: **${fmt(l.webhookSpeedup)}×** faster
 and **${fmt(l.webhookHostCpuSaving)}×** less host API server CPU. The ratio to the ceiling is higher than in the
 throughput benchmark because these runs include the users' own creates of the federated objects (and, with the
 webhook, the API server's call to it), which the ceiling does not make.
 `;
 }
 
+function isolationSection(file: Result<IsolationResult>): string {
+  const i = file.results;
+  const p = file.parameters;
+  const base = isolationBaseline(i);
+  const name: Record<IsolationScenarioResult['scenario'], string> = {
+    baseline: 'all healthy',
+    slowed: `${i.impaired} slowed (+${String(p.slowDelayMs)} ms per request)`,
+    hung: `${i.impaired} hung (SIGSTOP)`,
+  };
+  const impaired = (x: IsolationScenarioResult): string => {
+    if (x.scenario === 'slowed') return `held the burst in ${fmt(x.impairedConvergeSeconds ?? NaN)} s (${fmt(x.impairedThroughput ?? NaN, 1)} objects/s)`;
+    if (x.scenario === 'hung') return `held every object ${fmt(x.impairedConvergeSeconds ?? NaN)} s after SIGCONT`;
+    return '–';
+  };
+  const rows = i.scenarios.map((x) => {
+    const l = x.healthyLatency;
+    return [
+      name[x.scenario],
+      `${fmt(l.p50Ms, 0)} / ${fmt(l.p90Ms, 0)} / **${fmt(l.p99Ms, 0)}** / ${fmt(l.maxMs, 0)}`,
+      `${int(l.samples)} (${l.missing} missing)`,
+      base ? `${fmt(l.p99Ms / base.p99Ms)}×` : '–',
+      `${fmt(x.healthySeconds)} s (creates ${fmt(x.burstCreateSeconds ?? NaN)} s)`,
+      `**${fmt(x.healthyThroughput, 1)}**`,
+      base ? `${fmt(x.healthyThroughput / base.throughput)}×` : '–',
+      impaired(x),
+      fmt(x.load, 1),
+    ];
+  });
+  const phaseRows = i.scenarios.flatMap((x) =>
+    (['latencyPhase', 'burstPhase'] as const).flatMap((phase) => {
+      const d = x[phase];
+      const writes = Object.entries(d?.hostWrites ?? {}).map(([k, n]) => `${k} ×${int(n)}`).join(', ') || 'none';
+      return d ? [[name[x.scenario], phase === 'latencyPhase' ? 'new objects, open loop' : 'burst', fmt(d.seconds, 1), int(d.maxPending), writes]] : [];
+    }),
+  );
+  const targets = Object.values(file.targets ?? isolationTargets(i)).map((t) => `${t.target}: ${met(t.met)}`).join('; ');
+  const statusWrites = (x: IsolationScenarioResult | undefined): number => x?.latencyPhase?.hostWrites['federatedconfigmaps/status PATCH'] ?? Number.NaN;
+  const hung = i.scenarios.find((x) => x.scenario === 'hung');
+  const healthyRun = i.scenarios.find((x) => x.scenario === 'baseline');
+  const hungNote = hung?.latencyPhase && healthyRun?.latencyPhase
+    ? `\nDuring the hung run's open loop the host took ${int(statusWrites(hung))} status writes of FederatedConfigMaps (all healthy: ${int(statusWrites(healthyRun))}), and
+the sync controllers had up to ${int(hung.latencyPhase.maxPending)} keys pending (all healthy: ${int(healthyRun.latencyPhase.maxPending)}).\n`
+    : '';
+  return `## 7. Member isolation
+
+From \`bench/results/isolation.json\`: ${i.members} members, one of them (${i.impaired}) reached by the controller through a TCP proxy in
+the benchmark's process; the benchmark's own watches go to every member directly. The scenarios run one after the
+other in one run, each on new FederatedConfigMaps placed on every member: all healthy; ${i.impaired} slowed (the proxy passes
+on every chunk the controller sends ${String(p.slowDelayMs)} ms late); ${i.impaired} hung (its kube-apiserver SIGSTOPped: connections accepted,
+nothing answered; SIGCONT at the end); all healthy again, for the drift of the shared machine (the baseline is the
+mean of the all-healthy runs). In each, first one new object every ${String(p.intervalMs)} ms for ${String(p.latencySeconds)} s, open loop: latency = the
+create's answer → the member object seen by a watch, on the ${i.scenarios[0]?.healthy.length ?? 2} healthy members; then a burst of ${int(Number(p.burstObjects))} creates
+(${String(p.burstConcurrency)} in flight): healthy throughput = objects / seconds until every healthy member held all of them.
+
+${table(['scenario', 'healthy latency P50 / P90 / P99 / max ms', 'samples', 'P99 × baseline', 'healthy burst', 'healthy objects/s', '× baseline', `${i.impaired}`, 'load (1 min)'], rows)}
+
+What each phase cost the host, and the most keys the sync controllers had waiting or in flight (work queue and
+member work not finished):
+
+${table(['scenario', 'phase', 'seconds', 'most keys pending', 'host writes'], phaseRows)}
+${hungNote}
+Targets (issue #12): ${targets}.
+`;
+}
+
 export function render(r: Results): string {
-  const anyFile = r.throughput ?? r.latency ?? r.idle ?? r.memory ?? r.scale;
+  const anyFile = r.throughput ?? r.latency ?? r.idle ?? r.memory ?? r.scale ?? r.isolation;
   const out: string[] = [];
   out.push(`# Benchmarks
 
@@ -328,7 +435,7 @@ lists and propagates) and stops when every federated object reports \`Propagatio
 delivers it to the controller's own cache (the controller writes that status only after every member write
 succeeded; the member objects are also counted in every member afterwards). The benchmark adds no watch of its own.
 
-- **Ceiling**: a plain client loop doing the same N×M member writes — a POST of exactly the objects the
+- **Ceiling**: a plain client loop doing the same N×M member writes — a create-only apply of exactly the objects the
   controller renders (its own render and hash code), through the controller's own member clients, with its
   write concurrency (16 objects at a time, each written to every member in parallel) — into another namespace of
   the same members, once before and once after the controller run. **Ratio = controller time / mean ceiling time.**
@@ -407,7 +514,8 @@ ${table(['federated objects', 'member objects', 'RSS MiB', 'peak RSS MiB', 'heap
       ...m.points.map((p) => [int(p.federatedObjects), int(p.memberObjects), fmt(p.rssMiB, 0), fmt(p.peakRssMiB, 0), fmt(p.heapUsedMiB, 0), fmt(p.convergeSeconds ?? NaN, 1), fmt(p.load, 1)]),
     ])}
 
-RSS grows by **${fmt(m.rssMiBPer1kObjects, 1)} MiB per 1,000 federated objects** (× ${m.members} member objects each).
+RSS grows by **${fmt(m.rssMiBPer1kObjects, 1)} MiB per 1,000 federated objects** (× ${m.members} member objects each), that is
+**${fmt(rssPer1kMemberObjects(m), 1)} MiB per 1,000 member objects**.
 
 Cold start with ${int(c.federatedObjects)} federated objects (${int(c.memberObjects)} member objects) already converged, timed from spawn:
 
@@ -454,6 +562,7 @@ ${table(['clusters', 'total replicas', 'plans/s', 'µs/plan (best batch)', 'plan
     ]))}
 `);
   }
+  if (r.isolation) out.push(isolationSection(r.isolation));
   out.push(`## How to reproduce
 
 \`\`\`sh

@@ -1,9 +1,9 @@
 // Throughput against the ceiling: how long the sync controller takes to propagate N federated objects to M
-// members, against a plain client loop making the same N×M member writes (the POST that creates each of the
+// members, against a plain client loop making the same N×M member writes (the create-only apply that creates each of the
 // same objects, through the controller's own member clients, with its write concurrency) on the same API
 // servers, in the same run. The ceiling is measured before and after the controller, so that drift of a
 // shared machine shows. A third loop, the "protocol floor", makes exactly the requests the controller's
-// protocol needs per object (finalizer and status PATCH on the host, a POST per member), to tell the
+// protocol needs per object (finalizer and status PATCH on the host, a create per member), to tell the
 // cost of what the controller must do from the cost of how it does it.
 import os from 'node:os';
 import { MANAGED_LABEL, PROPAGATION_CONDITION_TYPE, SYNC_CONTROLLER_FINALIZER, TYPES_GROUP, TYPES_VERSION } from '../../src/api/index.js';
@@ -15,6 +15,7 @@ import { aggregatePropagationStatus } from '../../src/sync/status.js';
 import { BenchFederation } from './federation.js';
 import { cpuSummary, forEachConcurrently, mean, round, timed, waitFor } from './lib.js';
 import { ceilingObject, fedObject, fedTypeOf } from './objects.js';
+import { createOnly } from '../../src/execution/perform.js';
 
 export interface ThroughputScenario {
   kind: 'configmap' | 'deployment';
@@ -147,7 +148,7 @@ export async function runThroughput(fed: BenchFederation, scenario: ThroughputSc
     const bodies = fedObjects.map((obj) => members.map((m) => ceilingObject(kind, obj, m, ns)));
     return run(`ceiling ${pass} (${objects * members.length} member creates)`, () =>
       forEachConcurrently(bodies, workers, async (perMember) => {
-        await Promise.all(clients.map((client, i) => client.create(type.target, perMember[i]!, FIELD_MANAGER, { fieldValidation: 'Strict' })));
+        await Promise.all(clients.map((client, i) => client.apply(type.target, createOnly(perMember[i]!), FIELD_MANAGER)));
       }),
     );
   };
@@ -166,7 +167,7 @@ export async function runThroughput(fed: BenchFederation, scenario: ThroughputSc
       forEachConcurrently(bodies, workers, async (perMember, i) => {
         const name = fedObjects[i]!.metadata!.name!;
         await manager.host.mergePatch(floorType, name, namespace, { metadata: { finalizers: [SYNC_CONTROLLER_FINALIZER], resourceVersion: floorVersions[i] } });
-        await Promise.all(clients.map((client, c) => client.create(type.target, perMember[c]!, FIELD_MANAGER, { fieldValidation: 'Strict' })));
+        await Promise.all(clients.map((client, c) => client.apply(type.target, createOnly(perMember[c]!), FIELD_MANAGER)));
         await manager.host.mergePatch(floorType, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
       }),
     );

@@ -8,6 +8,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { CORE_API_VERSION, CORE_GROUP, CORE_VERSION, KUBEFED_CONFIG_KIND, KUBEFED_CONFIG_NAME, KUBEFED_CONFIG_PLURAL } from '../../src/api/index.js';
 import { canonicalJson } from '../../src/sync/render.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
+import type { RuntimeConfig } from '../../src/manager/config.js';
 import type { Logger } from '../../src/util/log.js';
 import { repoRoot } from './binaries.js';
 import { ControlPlane, processRuns } from './control-plane.js';
@@ -100,6 +101,23 @@ export async function killApiServer(cp: ControlPlane, cluster: string): Promise<
   await cp.stopCluster(cluster);
 }
 
+/**
+ * SIGSTOPs one cluster's kube-apiserver, which mimics a hung node or a black-holed network: connections are
+ * still accepted by the kernel but nothing is ever answered. Returns the SIGCONT, which is idempotent: call
+ * it in a `finally`, so that a failing test never leaves a stopped server behind.
+ */
+export function pauseApiServer(cp: ControlPlane, cluster: string): () => void {
+  const proc = cp.managedProcesses().find((p) => p.name === `kube-apiserver-${cluster}`);
+  if (!proc || !processRuns(proc.pid, proc.binary)) throw new Error(`no running kube-apiserver for ${cluster}`);
+  process.kill(proc.pid, 'SIGSTOP');
+  let resumed = false;
+  return () => {
+    if (resumed) return;
+    resumed = true;
+    if (processRuns(proc.pid, proc.binary)) process.kill(proc.pid, 'SIGCONT');
+  };
+}
+
 export type ControllerManagerProcess = RunningProcess & { healthPort: number; metricsPort: number };
 
 /** Starts `node dist/main.js` against this control plane's host; resolves once it serves /healthz. */
@@ -140,7 +158,11 @@ export async function waitForControllers(proc: RunningProcess, timeoutMs = 30_00
  * A controller-manager in this process on an own federation, once both members are ready and the configmaps
  * sync controller runs, with `ns` federated to both members: the starting point of the fault tests.
  */
-export async function startFaultManager(fed: OwnFederation, ns: string, options: { log?: Logger } = {}): Promise<ControllerManager> {
+export async function startFaultManager(
+  fed: OwnFederation,
+  ns: string,
+  options: { log?: Logger; tweak?: (config: RuntimeConfig) => RuntimeConfig } = {},
+): Promise<ControllerManager> {
   const manager = await startManager(fed.host, options);
   await waitUntil('both members ready', () => manager.registry.clusters().filter((c) => c.ready).length === 2);
   await waitUntil('configmaps type running', () => manager.typeConfigs.controllers().has('configmaps'), 30_000);

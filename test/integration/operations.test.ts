@@ -188,7 +188,7 @@ describe('leader election', () => {
       .toBe(names.length);
     await waitUntil('propagation reported', async () => (await propagationOf(host, 'federatedconfigmaps', names[names.length - 1]!, ns)).status === 'True', 20_000);
     // Every member object was written exactly once across both leaders: no object written by both.
-    expect(writesBetween(before, await writeRequests(member1, ['configmaps']))).toEqual({ 'configmaps POST': names.length });
+    expect(writesBetween(before, await writeRequests(member1, ['configmaps']))).toEqual({ 'configmaps APPLY': names.length });
     expect(await b.stop()).toBe(0);
   }, 120_000);
 });

@@ -261,7 +261,7 @@ describe('member1 in push mode, member2 in pull mode', () => {
 
   it('converges after the agent is killed in the middle of a burst, creating every object exactly once', async () => {
     const N = 60;
-    const createdBefore = await requestCount(member2, 'POST', 'configmaps', '201');
+    const createdBefore = await requestCount(member2, 'APPLY', 'configmaps', '201');
     const hostBundleWritesBefore = await writeRequests(host, ['secrets']);
     await Promise.all(
       Array.from({ length: N }, (_, i) => createFed(host, 'federatedconfigmaps', fedConfigMap(`burst-${i}`, { template: { data: { i: String(i) } }, placement: { clusters: both } }))),
@@ -279,8 +279,9 @@ describe('member1 in push mode, member2 in pull mode', () => {
     for (let i = 0; i < N; i++) {
       await expect.poll(() => propagationOf(host, 'federatedconfigmaps', `burst-${i}`, ns), { timeout: 30_000 }).toEqual({ status: 'True', clusters: [PULL, PUSH].sort() });
     }
-    // Each object created once: what was re-executed after the kill found its object there (409), not a twin.
-    expect(await requestCount(member2, 'POST', 'configmaps', '201') - createdBefore).toBe(N);
+    // Each object created once (a create is a create-only apply: 201 when it creates): what was re-executed
+    // after the kill found its object there (409) and took it as its own, never a twin.
+    expect(await requestCount(member2, 'APPLY', 'configmaps', '201') - createdBefore).toBe(N);
     expect((await burstList()).map((c) => c.data?.i).sort()).toEqual(Array.from({ length: N }, (_, i) => String(i)).sort());
     // Bundles are batched: far fewer host writes than objects.
     const bundleWrites = Object.values(writesBetween(hostBundleWritesBefore, await writeRequests(host, ['secrets']))).reduce((a, b) => a + b, 0);

@@ -103,9 +103,9 @@ describe('lifecycle of a federated object', () => {
   it('updates members when the template changes, including removed fields, and leaves fields others own', async () => {
     await createFed(host, 'federatedconfigmaps', fedConfigMap('changer', { template: { data: { keep: 'x', drop: 'y' } }, placement: { clusters: both } }));
     for (const kc of [member1, member2]) await expect.poll(() => cmData(kc, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'x', drop: 'y' });
-    // Created by a POST, so our fields start out under an `Update` entry of managedFields (see field-ownership.ts).
+    // Created by a create-only apply, so our fields are owned through `Apply` from the start (see perform.ts).
     const created = await configMap(member1, 'changer');
-    expect(created?.metadata?.managedFields?.map((f) => `${f.manager}/${f.operation}`)).toEqual(['kubefed-ts/Update']);
+    expect(created?.metadata?.managedFields?.map((f) => `${f.manager}/${f.operation}`)).toEqual(['kubefed-ts/Apply']);
     // Someone else's key in a member is not ours to remove.
     await member1.makeApiClient(CoreV1Api).patchNamespacedConfigMap({
       name: 'changer',
@@ -113,9 +113,15 @@ describe('lifecycle of a federated object', () => {
       body: [{ op: 'add', path: '/data/theirs', value: 't' }],
       fieldManager: 'someone-else',
     });
+    await waitUntil('controllers idle', allIdle, 30_000);
+    const before = await Promise.all([member1, member2].map((kc) => writeRequests(kc, ['configmaps'])));
     await patchFed(host, 'federatedconfigmaps', 'changer', ns, [{ op: 'replace', path: '/spec/template/data', value: { keep: 'z' } }]);
     await expect.poll(() => cmData(member1, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'z', theirs: 't' });
     await expect.poll(() => cmData(member2, 'changer'), { timeout: 20_000 }).toEqual({ keep: 'z' });
+    // The first update is one write per member.
+    await waitUntil('controllers idle', allIdle, 30_000);
+    const after = await Promise.all([member1, member2].map((kc) => writeRequests(kc, ['configmaps'])));
+    expect(after.map((a, i) => writesBetween(before[i]!, a))).toEqual([{ 'configmaps APPLY': 1 }, { 'configmaps APPLY': 1 }]);
     const updated = await configMap(member1, 'changer');
     expect(updated?.metadata?.managedFields?.map((f) => `${f.manager}/${f.operation}`).sort()).toEqual(['kubefed-ts/Apply', 'someone-else/Update']);
   });

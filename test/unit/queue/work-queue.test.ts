@@ -575,3 +575,52 @@ describe('WorkQueue observer', () => {
     await q.shutdown({ drain: true });
   });
 });
+
+describe('WorkQueue.addBulk', () => {
+  async function order(setup: (q: WorkQueue) => void): Promise<string[]> {
+    const q = new WorkQueue();
+    setup(q);
+    const expected = q.len();
+    const seen: string[] = [];
+    const done = deferred();
+    void q.run(1, async (key) => {
+      seen.push(key);
+      if (seen.length === expected) done.resolve();
+    });
+    await done.promise;
+    await q.shutdown({ drain: true });
+    return seen;
+  }
+
+  it.each([
+    ['keys of a sweep wait behind keys added one by one, whenever those came', (q: WorkQueue) => {
+      for (const k of ['s1', 's2', 's3']) q.addBulk(k);
+      q.add('a');
+      q.add('b');
+    }, ['a', 'b', 's1', 's2', 's3']],
+    ['a key of the sweep that changes itself moves ahead, once', (q: WorkQueue) => {
+      for (const k of ['s1', 's2', 's3']) q.addBulk(k);
+      q.add('s3');
+      q.add('a');
+    }, ['s3', 'a', 's1', 's2']],
+    ['a key already waiting ahead is not sent back by a sweep', (q: WorkQueue) => {
+      q.add('a');
+      q.addBulk('a');
+      q.addBulk('s1');
+    }, ['a', 's1']],
+  ])('%s', async (_what, setup, expected) => {
+    expect(await order(setup)).toEqual(expected);
+  });
+
+  it('counts both lanes in len() and the depth, and clears both on shutdown', async () => {
+    const depths: number[] = [];
+    const q = new WorkQueue({ observer: { onDepth: (d) => depths.push(d) } });
+    q.addBulk('s1');
+    q.add('a');
+    q.add('s1');
+    expect(q.len()).toBe(2);
+    expect(depths.at(-1)).toBe(2);
+    await q.shutdown({ drain: false });
+    expect(q.len()).toBe(0);
+  });
+});
