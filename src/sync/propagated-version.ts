@@ -69,6 +69,25 @@ export function propagatedVersionStatus(
   return { templateVersion: hashes.templateVersion, overridesVersion: hashes.overridesVersion, clusterVersions: versions };
 }
 
+/**
+ * KubeFed's rule for a round that wrote to some clusters only: the versions written now, plus the recorded
+ * ones of clusters still selected that were not written now (the recorded ones only count when they are
+ * for the current template and overrides, see `recordedClusterVersions`). An empty version removes.
+ */
+export function mergeClusterVersions(
+  recorded: ReadonlyMap<string, string>,
+  written: ReadonlyMap<string, string>,
+  selectedClusters: Iterable<string>,
+): Map<string, string> {
+  const merged = new Map(written);
+  for (const cluster of selectedClusters) {
+    const version = recorded.get(cluster);
+    if (version !== undefined && !merged.has(cluster)) merged.set(cluster, version);
+  }
+  for (const [cluster, version] of merged) if (version === '') merged.delete(cluster);
+  return merged;
+}
+
 /** Equal content; an absent `clusterVersions` (KubeFed omits an empty list) equals an empty one. */
 export function propagatedVersionStatusEqual(a: PropagatedVersionStatus | undefined, b: PropagatedVersionStatus | undefined): boolean {
   if (!a || !b) return a === b;

@@ -8,6 +8,7 @@ import {
   compareGoStrings,
   desiredPropagatedVersion,
   goJsonEncode,
+  mergeClusterVersions,
   objectVersion,
   overridesVersion,
   propagatedVersionName,
@@ -184,5 +185,17 @@ describe('desiredPropagatedVersion', () => {
       name: 'clusterrole-reader',
       ownerReferences: [{ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedClusterRole', name: 'reader', uid: 'u2' }],
     });
+  });
+});
+
+describe('mergeClusterVersions', () => {
+  const recorded = new Map([['a', 'gen:1'], ['b', 'rv:5'], ['c', 'rv:7']]);
+  it.each<[string, Map<string, string>, string[], Map<string, string>]>([
+    ['keeps selected clusters not written now', new Map([['a', 'gen:2']]), ['a', 'b'], new Map([['a', 'gen:2'], ['b', 'rv:5']])],
+    ['drops clusters no longer selected', new Map(), ['a'], new Map([['a', 'gen:1']])],
+    ['an empty version removes a cluster', new Map([['b', '']]), ['a', 'b'], new Map([['a', 'gen:1']])],
+    ['adds newly written clusters', new Map([['d', 'rv:1']]), ['d'], new Map([['d', 'rv:1']])],
+  ])('%s', (_name, written, selected, expected) => {
+    expect(mergeClusterVersions(recorded, written, selected)).toEqual(expected);
   });
 });
