@@ -215,12 +215,23 @@ export class PropagatedVersionWriter implements PropagatedVersions {
     const key = objectKey(event.object);
     const mine = this.written.get(key);
     if (!mine) return;
-    if (event.type === 'deleted' || event.object.metadata?.resourceVersion === mine.metadata?.resourceVersion) this.forget(key);
+    if (event.type === 'deleted' || !olderThan(event.object, mine)) this.forget(key);
   }
 }
 
 function hashesOf(fedObject: KubeObject): { templateVersion: string; overridesVersion: string } {
   return { templateVersion: templateVersion(fedObject), overridesVersion: overridesVersion(fedObject) };
+}
+
+/**
+ * Whether the informer's copy is older than our write. resourceVersions are opaque, but the API server's are
+ * etcd revisions: numeric ones are compared (a relist may skip our version), anything else must be equal.
+ */
+function olderThan(seen: KubeObject, written: KubeObject): boolean {
+  const a = seen.metadata?.resourceVersion ?? '';
+  const b = written.metadata?.resourceVersion ?? '';
+  if (a === b) return false;
+  return /^\d+$/.test(a) && /^\d+$/.test(b) ? BigInt(a) < BigInt(b) : true;
 }
 
 function ownedBy(pv: KubeObject, fedObject: KubeObject): boolean {
