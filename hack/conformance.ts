@@ -333,11 +333,12 @@ async function stopKubefedTs(env: Env, label: string): Promise<void> {
  */
 async function startWebhookOnly(env: Env): Promise<void> {
   await startKubefedTs(env, WEBHOOK_ONLY_NS, 'Cluster', 'webhook-only', false);
-  // KubeFed's in-memory controllers need the clusters of the namespaces the suite uses to be joined.
-  for (const ns of [CLUSTER_NS, LIMITED_NS]) {
-    kubectl(env, ['apply', '-f', '-'], yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }));
-    await joinClusters(env, ns);
-  }
+  // KubeFed's in-process controllers work on the KubeFed namespace as the chart left it (KubeFedConfig,
+  // FTCs) with the clusters joined, as in KubeFed's CI; no kubefed-ts controller runs there now.
+  kubectl(env, ['apply', '-f', '-'], yaml.dump({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CLUSTER_NS } }));
+  const chart = renderChart(env, CLUSTER_NS, 'Cluster', 0, true);
+  kubectl(env, ['apply', '--server-side', '--force-conflicts', '--field-manager=conformance', '-f', '-'], chart.config);
+  await joinClusters(env, CLUSTER_NS);
 }
 
 async function listSpecs(env: Env): Promise<Spec[]> {
