@@ -8,10 +8,8 @@
 #   KUBEFED_TS_CACHE   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/kubefed-ts)
 set -euo pipefail
 
-KUBEFED_VERSION="v0.10.0"
-# KubeFed v0.10.0 pins json-iterator v1.1.11, which pulls reflect2 v1.0.1; that version reads Go's
-# runtime internals by name and crashes at start on Go 1.18+. v1.0.2 is the fixed release.
-REFLECT2_VERSION="v1.0.2"
+# shellcheck source=lib/kubefed-module.sh
+source "$(dirname "$0")/lib/kubefed-module.sh"
 
 print_dir=false
 for arg in "$@"; do
@@ -45,18 +43,7 @@ fi
 log "building KubeFed $KUBEFED_VERSION ${need[*]} into $bin_dir (first run only)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kubefed-ts-kubefed.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-export GOFLAGS="-mod=mod -buildvcs=false"
-export CGO_ENABLED=0
-cd "$work"
-go mod init kubefed-ts.local/kubefed-fixtures >/dev/null 2>&1
-# The proxy refuses to list kubefed's versions (the repository is archived) but serves this exact one.
-# kubefed's go.mod has no replace directives, so requiring it is enough; only reflect2 is raised.
-cat >> go.mod <<EOF
-require (
-	sigs.k8s.io/kubefed $KUBEFED_VERSION
-	github.com/modern-go/reflect2 $REFLECT2_VERSION
-)
-EOF
+init_kubefed_module "$work" kubefed-ts.local/kubefed-fixtures
 log "downloading sigs.k8s.io/kubefed@$KUBEFED_VERSION and its dependencies"
 go mod download sigs.k8s.io/kubefed
 

@@ -6,22 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo="$PWD"
-KUBEFED_VERSION="v0.10.0"
-REFLECT2_VERSION="v1.0.2"   # see hack/build-kubefed.sh
+# shellcheck source=../lib/kubefed-module.sh
+source hack/lib/kubefed-module.sh
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/kubefed-ts-hashes.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-export GOFLAGS="-mod=mod -buildvcs=false"
-export CGO_ENABLED=0
 cp hack/kubefed-hashes/main.go "$work/"
-cd "$work"
-go mod init kubefed-ts.local/kubefed-hashes >/dev/null 2>&1
-cat >> go.mod <<MOD
-require (
-	sigs.k8s.io/kubefed $KUBEFED_VERSION
-	github.com/modern-go/reflect2 $REFLECT2_VERSION
-)
-MOD
+init_kubefed_module "$work" kubefed-ts.local/kubefed-hashes
 go run . "$repo/test/fixtures/propagated-version/objects.json" > "$work/out.json"
 # Go wrote it; a go version line says which encoding/json produced the hashes.
 {

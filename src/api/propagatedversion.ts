@@ -29,27 +29,22 @@ export const PropagatedVersionStatusSchema = z.object({
 });
 export type PropagatedVersionStatus = z.infer<typeof PropagatedVersionStatusSchema>;
 
-const describeKind = (scope: string) =>
-  `What was last propagated for a ${scope} federated object; named <lower-case target kind>-<federated object name>.`;
+/** Both kinds have KubeFed's shape: metadata and a status only. */
+function versionObjectSchema<K extends string>(kind: K, scope: string) {
+  return z
+    .object({
+      apiVersion: z.literal(PROPAGATED_VERSION_API_VERSION),
+      kind: z.literal(kind),
+      metadata: ObjectMetaSchema,
+      status: PropagatedVersionStatusSchema.optional(),
+    })
+    .describe(`What was last propagated for a ${scope} federated object; named <lower-case target kind>-<federated object name>.`);
+}
 
-export const PropagatedVersionSchema = z
-  .object({
-    apiVersion: z.literal(PROPAGATED_VERSION_API_VERSION),
-    kind: z.literal(PROPAGATED_VERSION_KIND),
-    metadata: ObjectMetaSchema,
-    status: PropagatedVersionStatusSchema.optional(),
-  })
-  .describe(describeKind('namespaced'));
+export const PropagatedVersionSchema = versionObjectSchema(PROPAGATED_VERSION_KIND, 'namespaced');
 export type PropagatedVersion = z.infer<typeof PropagatedVersionSchema>;
 
-export const ClusterPropagatedVersionSchema = z
-  .object({
-    apiVersion: z.literal(PROPAGATED_VERSION_API_VERSION),
-    kind: z.literal(CLUSTER_PROPAGATED_VERSION_KIND),
-    metadata: ObjectMetaSchema,
-    status: PropagatedVersionStatusSchema.optional(),
-  })
-  .describe(describeKind('cluster-scoped'));
+export const ClusterPropagatedVersionSchema = versionObjectSchema(CLUSTER_PROPAGATED_VERSION_KIND, 'cluster-scoped');
 export type ClusterPropagatedVersion = z.infer<typeof ClusterPropagatedVersionSchema>;
 
 /** Where each kind lives on the host API server. */
