@@ -6,8 +6,13 @@
 #   bash hack/test.sh                          # all tests
 #   bash hack/test.sh unit                     # only the unit group (no servers)
 #   bash hack/test.sh integration FILE...      # only these integration test files
+#   bash hack/test.sh conformance              # KubeFed's e2e suite, CI subset (hack/conformance.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "conformance" ]; then
+  exec bash hack/conformance.sh --subset ci "${@:2}"
+fi
 
 projects=(--project unit --project integration)
 case "${1:-all}" in

@@ -14,6 +14,11 @@ export const TYPES_GROUP = 'types.kubefed.io';
 export const TYPES_VERSION = 'v1beta1';
 export const TYPES_API_VERSION = `${TYPES_GROUP}/${TYPES_VERSION}` as const;
 
+/** PropagatedVersion / ClusterPropagatedVersion live in core.kubefed.io's older version. */
+export const PROPAGATED_VERSION_API_VERSION = `${CORE_GROUP}/v1alpha1` as const;
+export const PROPAGATED_VERSION_KIND = 'PropagatedVersion';
+export const CLUSTER_PROPAGATED_VERSION_KIND = 'ClusterPropagatedVersion';
+
 export const KUBEFED_CLUSTER_KIND = 'KubeFedCluster';
 export const KUBEFED_CLUSTER_PLURAL = 'kubefedclusters';
 export const KUBEFED_CONFIG_KIND = 'KubeFedConfig';
@@ -154,6 +159,7 @@ export const ResourceScope = {
 export type ResourceScope = (typeof ResourceScope)[keyof typeof ResourceScope];
 
 export const FeatureGateName = {
+  PropagatedVersions: 'PropagatedVersions',
   PushReconciler: 'PushReconciler',
   RawResourceStatusCollection: 'RawResourceStatusCollection',
   SchedulerPreferences: 'SchedulerPreferences',
@@ -162,10 +168,19 @@ export type FeatureGateName = (typeof FeatureGateName)[keyof typeof FeatureGateN
 
 /** Whether each gate is on when a KubeFedConfig does not mention it. */
 export const FEATURE_GATE_DEFAULTS: Readonly<Record<FeatureGateName, boolean>> = {
+  // Off: each propagation change then costs a host write (KubeFed wrote one PropagatedVersion per object).
+  PropagatedVersions: false,
   PushReconciler: true,
   RawResourceStatusCollection: false,
   SchedulerPreferences: true,
 };
+
+/**
+ * Gates of kubefed-ts alone. Defaulting never adds them to a KubeFedConfig: KubeFed's controller-manager
+ * refuses to start on a gate it does not know, so a config defaulted by us must stay readable by KubeFed
+ * (rollback, and KubeFed's own defaulting test). A user who names one opts in explicitly.
+ */
+export const KUBEFED_TS_ONLY_FEATURE_GATES: ReadonlySet<FeatureGateName> = new Set([FeatureGateName.PropagatedVersions]);
 
 /**
  * Leader-election lock kinds. We always lock with a coordination.k8s.io Lease; `configmaps` and `endpoints`

@@ -8,6 +8,7 @@ export * from './kubefedconfig.js';
 export * from './pull-mode.js';
 export * from './federatedtypeconfig.js';
 export * from './replicaschedulingpreference.js';
+export * from './propagatedversion.js';
 export * from './federated-resource.js';
 export * from './default-types.js';
 export * from './crd/index.js';

@@ -13,6 +13,7 @@ import {
   FEATURE_GATE_DEFAULTS,
   FeatureGateName,
   KUBEFED_CONFIG_KIND,
+  KUBEFED_TS_ONLY_FEATURE_GATES,
   ResourceLock,
 } from './constants.js';
 import { DEFAULT_PULL_HEARTBEAT_GRACE_PERIOD } from './pull-mode.js';
@@ -93,6 +94,7 @@ export const LeaderElectConfigSchema = withCelRules(
 export type LeaderElectConfig = z.infer<typeof LeaderElectConfigSchema>;
 
 export const FeatureGateNameSchema = z.enum([
+  FeatureGateName.PropagatedVersions,
   FeatureGateName.PushReconciler,
   FeatureGateName.RawResourceStatusCollection,
   FeatureGateName.SchedulerPreferences,
@@ -109,11 +111,14 @@ export function defaultFeatureGates(): FeatureGateConfig[] {
   return completeFeatureGates([]);
 }
 
-/** Appends the gates a list does not mention, at their defaults, and sorts by name, as KubeFed does. */
+/**
+ * Appends KubeFed's gates a list does not mention, at their defaults, and sorts by name, as KubeFed does.
+ * Gates of kubefed-ts alone are never added (see KUBEFED_TS_ONLY_FEATURE_GATES).
+ */
 export function completeFeatureGates(gates: readonly FeatureGateConfig[]): FeatureGateConfig[] {
   const named = new Set(gates.map((gate) => gate.name));
   const missing = FeatureGateNameSchema.options
-    .filter((name) => !named.has(name))
+    .filter((name) => !named.has(name) && !KUBEFED_TS_ONLY_FEATURE_GATES.has(name))
     .map((name) => ({
       name,
       configuration: FEATURE_GATE_DEFAULTS[name] ? EnablementMode.Enabled : EnablementMode.Disabled,
@@ -136,7 +141,10 @@ const FeatureGatesSchema = z
   .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] })
   .default(defaultFeatureGates())
   .transform(completeFeatureGates)
-  .describe('Feature gates; gates left out get their default (PushReconciler and SchedulerPreferences on).');
+  .describe(
+    'Feature gates; gates left out get their default (PushReconciler and SchedulerPreferences on; ' +
+      'RawResourceStatusCollection and PropagatedVersions, a kubefed-ts gate, off).',
+  );
 
 export const ClusterHealthCheckConfigSchema = z.object({
   period: PositiveDurationSchema.default('10s').describe('How often every cluster is probed.'),

@@ -253,8 +253,12 @@ describe('charts/kubefed-ts rendered', () => {
       for (const rule of roles.flatMap(rulesOf).filter((r) => grants(r, 'coordination.k8s.io', 'leases'))) {
         if (rule.verbs.some((v) => v !== 'create')) expect(rule.resourceNames).toEqual(['kubefed-controller-manager']);
       }
-      // The KubeFed objects of core.kubefed.io live only in the release namespace: never a ClusterRole.
-      expect(clusterRoles.flatMap(rulesOf).filter((r) => (r.apiGroups ?? []).includes('core.kubefed.io'))).toEqual([]);
+      // The KubeFed objects of core.kubefed.io live only in the release namespace: never a ClusterRole. The
+      // exception, PropagatedVersions, live beside each federated object (or are cluster-scoped).
+      const perObject = new Set(['propagatedversions', 'clusterpropagatedversions', 'propagatedversions/status', 'clusterpropagatedversions/status']);
+      expect(
+        clusterRoles.flatMap(rulesOf).filter((r) => (r.apiGroups ?? []).includes('core.kubefed.io') && !(r.resources ?? []).every((res) => perObject.has(res))),
+      ).toEqual([]);
       const fedRule = allRules.find((r) => grants(r, 'types.kubefed.io', '*'));
       expect(fedRule?.verbs.sort()).toEqual(['get', 'list', 'patch', 'update', 'watch']);
 

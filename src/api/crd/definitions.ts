@@ -2,6 +2,7 @@
 // and the structural schema. Federated<X> CRDs come from a type descriptor, as `kubefedctl enable` made them.
 import { z } from 'zod';
 import {
+  CLUSTER_PROPAGATED_VERSION_KIND,
   ClusterConditionType,
   CORE_GROUP,
   CORE_VERSION,
@@ -12,6 +13,7 @@ import {
   KUBEFED_CLUSTER_PLURAL,
   KUBEFED_CONFIG_KIND,
   KUBEFED_CONFIG_PLURAL,
+  PROPAGATED_VERSION_KIND,
   PROPAGATION_CONDITION_TYPE,
   REPLICA_SCHEDULING_PREFERENCE_KIND,
   REPLICA_SCHEDULING_PREFERENCE_PLURAL,
@@ -23,6 +25,7 @@ import { federatedResourceSchema } from '../federated-resource.js';
 import { FederatedTypeConfigSchema } from '../federatedtypeconfig.js';
 import { KubeFedClusterSchema } from '../kubefedcluster.js';
 import { KubeFedConfigSchema } from '../kubefedconfig.js';
+import { ClusterPropagatedVersionSchema, PROPAGATED_VERSION_TYPES, PropagatedVersionSchema } from '../propagatedversion.js';
 import { ReplicaSchedulingPreferenceSchema } from '../replicaschedulingpreference.js';
 import { toStructuralSchema, ZOD_JSON_SCHEMA_OPTIONS, type JSONSchemaProps } from './structural-schema.js';
 
@@ -48,6 +51,8 @@ export interface CrdDefinition {
   schema: z.ZodType;
   statusSubresource: boolean;
   printerColumns: PrinterColumn[];
+  /** `kubectl get <category>`; default [federation]. */
+  categories?: string[];
 }
 
 /** An apiextensions.k8s.io/v1 CustomResourceDefinition as plain JSON (field names as on the wire). */
@@ -57,7 +62,7 @@ export interface CustomResourceDefinition {
   metadata: { name: string };
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames?: string[]; categories: string[] };
+    names: { kind: string; listKind: string; plural: string; singular: string; shortNames?: string[]; categories?: string[] };
     scope: 'Namespaced' | 'Cluster';
     versions: Array<{
       name: string;
@@ -145,6 +150,41 @@ export function controlPlaneCrdDefinitions(): CrdDefinition[] {
   ];
 }
 
+/** PropagatedVersion and ClusterPropagatedVersion, as KubeFed served them (status subresource, no columns). */
+export function propagatedVersionCrdDefinitions(): CrdDefinition[] {
+  const { namespaced, cluster } = PROPAGATED_VERSION_TYPES;
+  return [
+    {
+      group: namespaced.group,
+      version: namespaced.version,
+      scope: 'Namespaced',
+      kind: PROPAGATED_VERSION_KIND,
+      plural: namespaced.plural,
+      singular: PROPAGATED_VERSION_KIND.toLowerCase(),
+      shortNames: [],
+      schema: PropagatedVersionSchema,
+      statusSubresource: true,
+      printerColumns: [],
+      // Bookkeeping, one per federated object: `kubectl get federation` would list each object twice.
+      categories: [],
+    },
+    {
+      group: cluster.group,
+      version: cluster.version,
+      scope: 'Cluster',
+      kind: CLUSTER_PROPAGATED_VERSION_KIND,
+      plural: cluster.plural,
+      singular: CLUSTER_PROPAGATED_VERSION_KIND.toLowerCase(),
+      shortNames: [],
+      schema: ClusterPropagatedVersionSchema,
+      statusSubresource: true,
+      printerColumns: [],
+      // Bookkeeping, one per federated object: `kubectl get federation` would list each object twice.
+      categories: [],
+    },
+  ];
+}
+
 /** The CRD of one Federated<X> type (template, placement, overrides, status; retainReplicas when relevant). */
 export function federatedTypeCrdDefinition(descriptor: FederatedTypeDescriptor): CrdDefinition {
   const { federated } = descriptor;
@@ -170,7 +210,11 @@ export function federatedTypeCrdDefinition(descriptor: FederatedTypeDescriptor):
 
 /** Every CRD definition we ship: the control plane's and the default federated types'. */
 export function crdDefinitions(): CrdDefinition[] {
-  return [...controlPlaneCrdDefinitions(), ...DEFAULT_FEDERATED_TYPES.map(federatedTypeCrdDefinition)];
+  return [
+    ...controlPlaneCrdDefinitions(),
+    ...propagatedVersionCrdDefinitions(),
+    ...DEFAULT_FEDERATED_TYPES.map(federatedTypeCrdDefinition),
+  ];
 }
 
 /** The structural schema of a whole object: spec/status from zod, the standard fields as Kubernetes has them. */
@@ -200,7 +244,7 @@ export function buildCrd(definition: CrdDefinition): CustomResourceDefinition {
         plural,
         singular,
         ...(shortNames.length > 0 && { shortNames }),
-        categories: [FEDERATION_CATEGORY],
+        ...((definition.categories ?? [FEDERATION_CATEGORY]).length > 0 && { categories: definition.categories ?? [FEDERATION_CATEGORY] }),
       },
       scope,
       versions: [

@@ -39,6 +39,8 @@ describe('CRD inventory', () => {
     ['federatedingresses.types.kubefed.io', 'FederatedIngress', 'v1beta1', 'Namespaced', ['fing'], true],
     ['federatedclusterroles.types.kubefed.io', 'FederatedClusterRole', 'v1beta1', 'Cluster', undefined, true],
     ['federatedclusterrolebindings.types.kubefed.io', 'FederatedClusterRoleBinding', 'v1beta1', 'Cluster', undefined, true],
+    ['propagatedversions.core.kubefed.io', 'PropagatedVersion', 'v1alpha1', 'Namespaced', undefined, true],
+    ['clusterpropagatedversions.core.kubefed.io', 'ClusterPropagatedVersion', 'v1alpha1', 'Cluster', undefined, true],
   ] as const)('%s: %s %s, %s', (name, kind, apiVersion, scope, shortNames, status) => {
     const crd = byName.get(name);
     expect(crd?.spec.names).toEqual({
@@ -47,23 +49,36 @@ describe('CRD inventory', () => {
       plural: name.split('.')[0],
       singular: kind.toLowerCase(),
       ...(shortNames && { shortNames }),
-      categories: ['federation'],
+      // One PropagatedVersion per federated object would double `kubectl get federation`.
+      ...(!kind.includes('PropagatedVersion') && { categories: ['federation'] }),
     });
     expect(crd?.spec.scope).toBe(scope);
     expect(crd?.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([[apiVersion, true, true]]);
     expect(version(name).subresources).toEqual(status ? { status: {} } : undefined);
   });
 
-  it('ships exactly these CRDs and no PropagatedVersion', () => {
-    expect(crds).toHaveLength(15);
-    expect(crds.some((crd) => crd.spec.names.kind.includes('PropagatedVersion'))).toBe(false);
+  it('ships exactly these CRDs', () => {
+    expect(crds).toHaveLength(17);
   });
+
+  it.each(['propagatedversions.core.kubefed.io', 'clusterpropagatedversions.core.kubefed.io'])(
+    '%s has KubeFed\'s status schema and no spec',
+    (name) => {
+      const root = schemaOf(name);
+      expect(root.properties?.spec).toBeUndefined();
+      const status = root.properties?.status;
+      expect([...(status?.required ?? [])].sort()).toEqual(['overridesVersion', 'templateVersion']);
+      expect(status?.properties?.clusterVersions?.items?.required).toEqual(['clusterName', 'version']);
+      expect(Object.keys(status?.properties ?? {}).sort()).toEqual(['clusterVersions', 'overridesVersion', 'templateVersion']);
+    },
+  );
 });
 
 describe('CRD schemas', () => {
   it.each(crds.map((crd) => [crd.metadata.name, crd] as const))('%s is structural', (_name, crd: CustomResourceDefinition) => {
     const root = crd.spec.versions[0]!.schema.openAPIV3Schema;
-    expect(root.required).toEqual(['spec']);
+    // PropagatedVersions, as KubeFed's, have only a status.
+    expect(root.required).toEqual(crd.spec.names.kind.includes('PropagatedVersion') ? undefined : ['spec']);
     expect(root.properties?.metadata).toEqual({ type: 'object' });
     for (const [at, node] of nodes(root)) {
       const untypedOk = node['x-kubernetes-preserve-unknown-fields'] === true || node['x-kubernetes-int-or-string'] === true;

@@ -265,6 +265,18 @@ describe('KubeFedConfig defaults', () => {
       'SchedulerPreferences',
     ]);
   });
+
+  // KubeFed's controller-manager refuses to start on a gate it does not know: defaulting must never add ours.
+  it('keeps the PropagatedVersions gate only where the user names it', () => {
+    expect(defaultKubeFedConfigSpec('Cluster').featureGates.map((g) => g.name)).not.toContain('PropagatedVersions');
+    const named = KubeFedConfigSpecSchema.parse({ scope: 'Cluster', featureGates: [{ name: 'PropagatedVersions', configuration: 'Enabled' }] });
+    expect(named.featureGates).toEqual([
+      { name: 'PropagatedVersions', configuration: 'Enabled' },
+      { name: 'PushReconciler', configuration: 'Enabled' },
+      { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
+      { name: 'SchedulerPreferences', configuration: 'Enabled' },
+    ]);
+  });
 });
 
 /** Sets `value` at `path` in a deep copy (undefined deletes). */
