@@ -90,6 +90,7 @@ export class ControllerManager {
       adoptResources: config.adoptResources,
       workersPerType: config.syncWorkers,
       statusCollectionForAll: config.featureGates[FeatureGateName.RawResourceStatusCollection] === true,
+      propagatedVersions: config.featureGates[FeatureGateName.PropagatedVersions] === true,
       metrics: options.metrics?.syncMetrics(),
     });
     const scheduler = config.featureGates[FeatureGateName.SchedulerPreferences] !== false

@@ -34,6 +34,8 @@ import { computeNamespacedPlacement, selectClusters } from './placement.js';
 import { judgeMemberObject } from './plan.js';
 import { planRelease, planSync, type ClusterSnapshot, type ClusterStatus, type PlacementDecision, type SyncSnapshot } from './plan-sync.js';
 import { desiredHash, renderForCluster, type RenderTarget } from './render.js';
+import { objectVersion } from './propagated-version.js';
+import { propagatedVersionsFor, type PropagatedVersions } from './propagated-version-writer.js';
 import { aggregatePropagationStatus, propagationStatusEqual } from './status.js';
 
 export { FIELD_MANAGER };
@@ -75,6 +77,8 @@ export interface SyncControllerOptions {
   /** Objects of the host cluster's namespace informer, to recognise the host among the members. */
   hostNamespaces?: Informer | undefined;
   metrics?: SyncMetrics | undefined;
+  /** The PropagatedVersions feature gate: record KubeFed's PropagatedVersions on the host (a write per change). */
+  propagatedVersions?: boolean;
 }
 
 type FedObject = FederatedResource & KubeObject;
@@ -101,12 +105,22 @@ export class SyncController {
   private readonly changedAt = new Map<string, number>();
   private readonly unsubscribe: Array<() => void> = [];
   private running: Promise<void> | undefined;
+  private readonly versions: PropagatedVersions;
 
   constructor(private readonly options: SyncControllerOptions) {
     this.name = options.type.name;
     this.metricsName = options.type.federated.kind.toLowerCase();
     this.log = options.log.child({ controller: `sync/${this.name}` });
     this.queue = new WorkQueue(options.metrics ? { observer: options.metrics.queue(this.metricsName) } : {});
+    this.versions = propagatedVersionsFor(options.propagatedVersions === true, {
+      host: options.host,
+      informers: options.informers,
+      log: this.log,
+      targetKind: options.type.target.kind,
+      federatedNamespaced: options.type.federated.namespaced,
+      namespace: options.targetNamespace,
+      fieldManager: FIELD_MANAGER,
+    });
   }
 
   get fedInformer(): Informer<FedObject> | undefined {
@@ -135,6 +149,7 @@ export class SyncController {
     }
     // Member objects are judged against the fed objects when their events come: load those first.
     await this.fedLease.informer.waitForSync();
+    await this.versions.start();
     this.memberLease = this.options.memberCaches.acquire({
       type: type.target,
       projection: { status: type.statusCollection, workload: false },
@@ -151,6 +166,7 @@ export class SyncController {
     await this.queue.shutdown({ drain: true });
     await this.running;
     await this.memberLease?.release();
+    await this.versions.stop();
     await this.fedLease?.release();
     this.log.info('sync controller stopped');
   }
@@ -258,7 +274,10 @@ export class SyncController {
         this.options.metrics?.propagationLatency(this.metricsName, (Date.now() - changedAt) / 1000);
         this.changedAt.delete(key);
       }
-      if (!plan.skipStatus) await this.writeStatus(current, plan.clusters, plan.reason, plan.message, log);
+      if (!plan.skipStatus) {
+        await this.writeStatus(current, plan.clusters, plan.reason, plan.message, log);
+        if (this.versions.enabled) await this.recordVersions(current, snapshot, plan.clusters);
+      }
     }
     if (plan.finalizer === 'remove') {
       await this.removeFinalizer(fed);
@@ -360,6 +379,25 @@ export class SyncController {
     // Work answered without a request (the cluster went away) comes back for every object at once: a sweep.
     if (outcome.notAttempted) this.queue.addBulk(fedKey);
     else this.queue.add(fedKey);
+  }
+
+  /**
+   * KubeFed's PropagatedVersion (gate on): the version of each member object in the desired state. Deferred
+   * while a cache still lags behind our own write there: its watch event requeues the object, and one record
+   * with the final versions is one host write instead of two.
+   */
+  private async recordVersions(fed: FedObject, snapshot: SyncSnapshot, clusters: ClusterStatus[]): Promise<void> {
+    const versions = new Map<string, string>();
+    for (const line of clusters) {
+      if (line.status !== '') continue;
+      const cluster = snapshot.clusters.find((c) => c.name === line.name);
+      const member = cluster?.member;
+      if (!cluster || !member) return;
+      const written = cluster.ledger?.record;
+      if (written && written.resourceVersion !== member.metadata.resourceVersion) return;
+      versions.set(line.name, objectVersion(member));
+    }
+    await this.versions.record(fed, versions);
   }
 
   private async writeStatus(fed: FedObject, clusters: ClusterStatus[], reason: AggregateReason | undefined, message: string | undefined, log: Logger): Promise<void> {

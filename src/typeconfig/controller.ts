@@ -65,6 +65,8 @@ export interface TypeConfigControllerOptions {
   /** RawResourceStatusCollection feature gate: remote status for every type. */
   statusCollectionForAll: boolean;
   metrics?: SyncMetrics | undefined;
+  /** The PropagatedVersions feature gate. */
+  propagatedVersions?: boolean;
 }
 
 interface Running {
@@ -235,6 +237,7 @@ export class TypeConfigController {
       namespaces: spec.target.namespaced && !spec.isNamespace ? this.namespaceFederation : undefined,
       hostNamespaces: spec.isNamespace ? this.hostNamespaces?.informer : undefined,
       metrics: o.metrics,
+      propagatedVersions: o.propagatedVersions === true,
     });
     await controller.start();
     this.running.set(name, { controller, generation });
