@@ -393,8 +393,10 @@ export class SyncController {
       const cluster = snapshot.clusters.find((c) => c.name === line.name);
       const member = cluster?.member;
       if (!cluster || !member) return;
+      // The cache still shows the object as it was before our write (or halfway through it).
       const written = cluster.ledger?.record;
-      if (written && written.resourceVersion !== member.metadata.resourceVersion) return;
+      const rv = member.metadata.resourceVersion;
+      if (written && rv !== undefined && (rv === written.previousResourceVersion || written.intermediateResourceVersions?.includes(rv))) return;
       versions.set(line.name, objectVersion(member));
     }
     await this.versions.record(fed, versions);

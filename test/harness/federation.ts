@@ -199,3 +199,14 @@ export async function startReadyManager(host: KubeConfig, readyMembers: number):
   await waitUntil('default types running', () => manager.typeConfigs.controllers().size >= defaultFederatedTypeConfigs(KUBEFED_NS).length);
   return manager;
 }
+
+/**
+ * Waits until no namespace of the cluster is being deleted: the namespace controller's cleanup of an earlier
+ * file's namespaces (its DELETEs of everything inside) would otherwise show in a count of this file's writes.
+ */
+export async function waitForNamespacesSettled(kc: KubeConfig, timeoutMs = 60_000): Promise<void> {
+  await waitUntil('no namespace terminating', async () => {
+    const list = await kc.makeApiClient(CoreV1Api).listNamespace();
+    return list.items.every((n) => n.metadata?.deletionTimestamp === undefined || n.metadata.deletionTimestamp === null);
+  }, timeoutMs);
+}

@@ -70,9 +70,19 @@ afterAll(async () => {
   await manager?.stop();
 });
 
+/** Runs `body` with a controller-manager whose gate is as given, stopped whatever happens. */
+async function withGate(enabled: boolean, body: (started: ControllerManager) => Promise<void>): Promise<void> {
+  manager = await startWithGate(enabled);
+  try {
+    await body(manager);
+  } finally {
+    await manager.stop();
+    manager = undefined;
+  }
+}
+
 describe('PropagatedVersions written by the sync controller', () => {
-  it('with the gate on: KubeFed\'s name, hashes and member versions, following a change, and no write when nothing changed', async () => {
-    manager = await startWithGate(true);
+  it('with the gate on: KubeFed\'s name, hashes and member versions, following a change, and no write when nothing changed', () => withGate(true, async (manager) => {
     await createFed(host, 'federatedconfigmaps', fedConfigMap('recorded', { a: '1' }));
     await expect.poll(() => propagationOf(host, 'federatedconfigmaps', 'recorded', ns), { timeout: 20_000 }).toMatchObject({ status: 'True' });
 
@@ -92,14 +102,13 @@ describe('PropagatedVersions written by the sync controller', () => {
     // A resync of a converged object records nothing new.
     const before = await writeRequests(host, ['propagatedversions']);
     for (const controller of manager.typeConfigs.controllers().values()) (controller as unknown as { enqueueAll(): void }).enqueueAll();
-    await waitUntil('the resync is done', () => [...manager!.typeConfigs.controllers().values()].every((c) => c.pending() === 0));
-    expect(writesBetween(before, await writeRequests(host, ['propagatedversions']))).toEqual({});
-    await manager.stop();
-    manager = undefined;
-  }, 90_000);
+    await waitUntil('the resync is done', () => [...manager.typeConfigs.controllers().values()].every((c) => c.pending() === 0));
+    // The controller never deletes a PV (the garbage collector does, for other files' objects): count the rest.
+    const written = writesBetween(before, await writeRequests(host, ['propagatedversions']));
+    expect(Object.fromEntries(Object.entries(written).filter(([key]) => !key.endsWith(' DELETE')))).toEqual({});
+  }), 90_000);
 
-  it('with the gate off (the default): no PropagatedVersion is written for a new object', async () => {
-    manager = await startWithGate(false);
+  it('with the gate off (the default): no PropagatedVersion is written for a new object', () => withGate(false, async () => {
     const before = await writeRequests(host, ['propagatedversions']);
     await createFed(host, 'federatedconfigmaps', fedConfigMap('unrecorded', { a: '1' }));
     await expect.poll(() => propagationOf(host, 'federatedconfigmaps', 'unrecorded', ns), { timeout: 20_000 }).toMatchObject({ status: 'True' });
@@ -108,5 +117,5 @@ describe('PropagatedVersions written by the sync controller', () => {
     await deleteFed(host, 'federatedconfigmaps', 'unrecorded', ns);
     await deleteFed(host, 'federatedconfigmaps', 'recorded', ns);
     await waitUntil('both gone', async () => !(await getFed(host, 'federatedconfigmaps', 'unrecorded', ns)) && !(await getFed(host, 'federatedconfigmaps', 'recorded', ns)));
-  }, 90_000);
+  }), 90_000);
 });

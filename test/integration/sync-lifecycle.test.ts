@@ -13,6 +13,7 @@ import {
   startManager,
   startReadyManager,
   waitUntil,
+  waitForNamespacesSettled,
 } from '../harness/federation.js';
 
 let host: KubeConfig;
@@ -276,6 +277,8 @@ describe('resync', () => {
     await deleteFed(host, 'federatedconfigmaps', 'rejected', ns);
     await waitUntil('refused object gone', async () => !(await getFed(host, 'federatedconfigmaps', 'rejected', ns)));
     await waitUntil('controllers idle', allIdle, 30_000);
+    // Other files' namespaces still being cleaned up would show their DELETEs in the host's counters.
+    await waitForNamespacesSettled(host);
     // Let watch events of the last writes settle, then snapshot the API servers' own counters.
     await new Promise((r) => setTimeout(r, 2_000));
     const memberResources = ['configmaps', 'deployments', 'namespaces', 'services', 'clusterroles'];
