@@ -78,6 +78,23 @@ export async function writeRequests(kc: KubeConfig, resources: readonly string[]
   return counts;
 }
 
+/**
+ * Waits until the API server has served no write for these resources during `quietMs`, and returns that
+ * count. Other files leave fed objects behind on the shared host; a controller-manager that starts settles
+ * them too, and a write count taken before that is done would charge their writes to the step measured.
+ */
+export async function writesSettled(kc: KubeConfig, resources: readonly string[], quietMs = 1500, timeoutMs = 60_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await writeRequests(kc, resources);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const now = await writeRequests(kc, resources);
+    if (Object.keys(writesBetween(last, now)).length === 0) return now;
+    if (Date.now() > deadline) throw new Error(`writes to ${resources.join(', ')} did not stop within ${timeoutMs} ms: ${JSON.stringify(writesBetween(last, now))}`);
+    last = now;
+  }
+}
+
 /** What grew between two `writeRequests` snapshots (empty when nothing was written). */
 export function writesBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const grown: Record<string, number> = {};

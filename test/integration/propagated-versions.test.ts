@@ -174,10 +174,14 @@ describe('PropagatedVersionWriter', () => {
   it('makes a PropagatedVersion of an earlier object of the same name its own', async () => {
     const writer = await newWriter();
     const fed = await createFed(fedConfigMap('reborn', { a: '1' }));
+    // The PV names another owner than this fed object. An owner that no longer exists would race the
+    // garbage collector (it deletes the PV within milliseconds), so the owner here is a live object: the
+    // writer must take the PV over all the same.
+    const earlier = await createFed(fedConfigMap('reborn-earlier', { a: '0' }));
     await admin.create(PVS, {
       apiVersion: 'core.kubefed.io/v1alpha1',
       kind: 'PropagatedVersion',
-      metadata: { name: 'configmap-reborn', namespace: ns, ownerReferences: [{ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', name: 'reborn', uid: '00000000-0000-4000-8000-000000000000' }] },
+      metadata: { name: 'configmap-reborn', namespace: ns, ownerReferences: [{ apiVersion: 'types.kubefed.io/v1beta1', kind: 'FederatedConfigMap', name: 'reborn-earlier', uid: earlier.metadata!.uid! }] },
     }, 'pv-test');
     expect(await writer.record(fed, versions([['member1', 'rv:1']]))).toBe('updated');
     const pv = await getPv('configmap-reborn');
