@@ -145,8 +145,11 @@ describe('charts/kubefed-ts-agent rendered', () => {
       const result = await helm.run(['template', ...printed.slice(2).map((a) => (a === 'charts/kubefed-ts-agent' ? chartDir : a))]);
       expect(result.code, result.stderr).toBe(0);
       const objects = yaml.loadAll(result.stdout) as Obj[];
-      // Join made the ServiceAccount, its rights and the Secret: the chart adds only the Deployment and its Service.
-      expect(kinds(objects)).toEqual([`Deployment/${RELEASE}`, `Service/${RELEASE}-metrics`]);
+      // Join made the ServiceAccount, its rights and the Secret: the chart adds the Deployment and its Service
+      // (and with 2 replicas a PodDisruptionBudget).
+      expect(kinds(objects)).toEqual(
+        [`Deployment/${RELEASE}`, `Service/${RELEASE}-metrics`, ...(replicas > 1 ? [`PodDisruptionBudget/${RELEASE}`] : [])].sort(),
+      );
       const rendered = one(objects, 'Deployment').spec;
       const created = agentDeployment(agent).body.spec as Obj;
       expect(rendered.template.spec).toEqual(created.template.spec);
