@@ -78,12 +78,20 @@ async function main(): Promise<void> {
   const agentKubeconfig = path.join(state.dir, 'member2-agent.kubeconfig');
   const agentRunning = state.processes.find((p) => p.name === 'agent-member2');
   step(pullMember ? 'kubefedctl join member1 (push) and member2 (pull)' : 'kubefedctl join member1 and member2');
+  if (!pullMember && agentRunning && processRuns(agentRunning.pid, agentRunning.binary)) {
+    // member2 becomes a push member: the agent of an earlier --pull-member run goes before its unjoin.
+    process.kill(agentRunning.pid, 'SIGTERM');
+    console.log(`stopped member2's agent of an earlier --pull-member run (pid ${agentRunning.pid})`);
+  }
   for (const member of ['member1', 'member2']) {
     const mode = member === 'member2' && pullMember ? 'Pull' : 'Push';
     // A federation left by an earlier run with the other mode: join refuses to switch in place.
     const joined = joinedMode(host, member);
     if (joined && joined !== mode) {
       console.log(`${member} was joined in ${joined} mode by an earlier run; unjoining it first`);
+      // Without the member the RSP would move all replicas to the other one, and with no kubelet here it never
+      // scales a cluster down again: it is applied afresh below.
+      host(['delete', 'replicaschedulingpreference', 'web', '-n', 'demo', '--ignore-not-found']);
       kubefedctl('unjoin', member, '--cluster-context', member);
     }
     if (mode === 'Pull') kubefedctl('join', member, '--mode', 'pull', '--cluster-context', member, '--agent-kubeconfig-out', agentKubeconfig);
@@ -101,10 +109,6 @@ async function main(): Promise<void> {
       ]);
       console.log(`started (pid ${pid}), logs in ${path.join(state.dir, 'logs', 'agent-member2.log')}`);
     }
-  } else if (agentRunning && processRuns(agentRunning.pid, agentRunning.binary)) {
-    // member2 is a push member now: its old agent has no work and no host credential left.
-    process.kill(agentRunning.pid, 'SIGTERM');
-    console.log(`stopped member2's agent of an earlier --pull-member run (pid ${agentRunning.pid})`);
   }
   await waitFor('both KubeFedClusters Ready', () =>
     host(['get', 'kubefedclusters', '-n', NS, '-o', "jsonpath={range .items[*]}{.status.conditions[?(@.type=='Ready')].status}{' '}{end}"]).trim() === 'True True',
