@@ -23,7 +23,8 @@ export const stateDir = path.join(
 /** Starts the clusters unless they already run; installs the CRDs on the host. */
 export async function upFederation(log: (message: string) => void = console.log): Promise<ControlPlaneState> {
   const existing = await readControlPlaneState(stateDir);
-  const servers = existing?.processes.filter((p) => p.name !== 'controller-manager') ?? [];
+  // The demo's own processes (the controller-manager, a pull member's agent) may be gone: the clusters still are.
+  const servers = existing?.processes.filter((p) => p.name !== 'controller-manager' && !p.name.startsWith('agent-')) ?? [];
   if (existing && servers.length > 0 && servers.every((p) => processRuns(p.pid, p.binary))) {
     log('The local federation is already running.');
     return existing;

@@ -38,6 +38,12 @@ const seconds = (value: string): number => {
   return n * 1000;
 };
 
+const replicas = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10) throw new CliError(`--agent-replicas "${value}" is not a whole number from 1 to 10`);
+  return n;
+};
+
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('kubefedctl')
     .description(
@@ -92,6 +98,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--dry-run', 'print the objects that would be created or updated, change nothing', false)
     .addOption(new Option('--mode <mode>', 'push: the host writes to the member; pull: an agent in the member pulls its work').choices(['push', 'pull']).default('push'))
     .option('--agent-kubeconfig-out <file>', 'pull mode: also write the agent\'s host kubeconfig to this file (mode 0600)')
+    .option('--install-agent', 'pull mode: also create the agent\'s Deployment in the member (without it, join prints the helm install line of charts/kubefed-ts-agent)', false)
+    .option('--agent-image <image>', 'pull mode: the agent\'s image (default: the chart\'s, ghcr.io/kubefed-ts/controller-manager:<version>)')
+    .option('--agent-replicas <count>', 'pull mode: agent replicas, leader-elected', '1')
     .option('--host-api-endpoint <url>', 'pull mode: the host API server as the agent reaches it (default: the host context\'s server)')
     .option(
       '--controller-manager-service-account <namespace/name>',
@@ -113,6 +122,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
               hostApiEndpoint: o.hostApiEndpoint as string | undefined,
               agentKubeconfigOut: o.agentKubeconfigOut as string | undefined,
               controllerManagerServiceAccount: o.controllerManagerServiceAccount as string | undefined,
+              installAgent: o.installAgent === true,
+              agentImage: o.agentImage as string | undefined,
+              agentReplicas: replicas(String(o.agentReplicas)),
               dryRun: o.dryRun === true,
               errorOnExisting: o.errorOnExisting === true,
               tokenTimeoutMs: seconds(String(o.tokenTimeout)),
@@ -124,6 +136,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         }
         if (o.agentKubeconfigOut !== undefined || o.hostApiEndpoint !== undefined || o.controllerManagerServiceAccount !== undefined) {
           throw new CliError('--agent-kubeconfig-out, --host-api-endpoint and --controller-manager-service-account are for --mode pull');
+        }
+        if (o.installAgent === true || o.agentImage !== undefined || o.agentReplicas !== '1') {
+          throw new CliError('--install-agent, --agent-image and --agent-replicas are for --mode pull: a push member runs no agent');
         }
         return join(
           {

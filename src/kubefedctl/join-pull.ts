@@ -16,6 +16,7 @@ import {
 } from '../api/index.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Clients, ContextClient } from './client.js';
+import { agentDeployment, AGENT_DEPLOYMENT, helmInstallArgs, shellLine, type AgentInstallInput } from './agent-install.js';
 import { CliError } from './errors.js';
 import {
   ensure,
@@ -31,6 +32,7 @@ import { memberEndpoint, type KubeconfigSource, type MemberEndpoint } from './ku
 import { isValidObjectName } from './names.js';
 import { toYaml, type Io } from './output.js';
 import { Types } from './resources.js';
+import { packageVersion } from './version.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -221,6 +223,8 @@ export function pullMemberObjectsToRemove(input: Omit<PullPlanInput, 'scope'>, s
   const plans = (['Cluster', 'Namespaced'] as const).filter((s) => !scope || s === scope).map((s) => planPullMember({ ...input, scope: s }));
   const rbac = plans.flatMap((p) => p.rbac);
   return [
+    // The agent first (--install-agent's Deployment), so that it stops before its rights go.
+    { type: Types.deployment, body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: AGENT_DEPLOYMENT, namespace: input.namespace } } },
     ...rbac.filter((o) => o.type.kind.endsWith('Binding')),
     ...rbac.filter((o) => !o.type.kind.endsWith('Binding')),
     agentHostKubeconfigSecret(input.namespace, input.clusterName),
@@ -265,9 +269,28 @@ export interface PullJoinOptions {
   agentKubeconfigOut: string | undefined;
   /** `namespace/name` of the controller-manager's ServiceAccount on the host. */
   controllerManagerServiceAccount: string | undefined;
+  /** Also create the agent's Deployment in the member (else the `helm install` line is printed). */
+  installAgent: boolean;
+  /** The agent's image; undefined means the chart's default. */
+  agentImage: string | undefined;
+  agentReplicas: number;
   dryRun: boolean;
   errorOnExisting: boolean;
   tokenTimeoutMs: number;
+}
+
+/** What the agent's Deployment and the chart need: join's ServiceAccount and host kubeconfig Secret. */
+export function agentInstallInput(options: Pick<PullJoinOptions, 'clusterName' | 'namespace' | 'agentImage' | 'agentReplicas'>): AgentInstallInput {
+  return {
+    clusterName: options.clusterName,
+    namespace: options.namespace,
+    serviceAccount: AGENT_NAME,
+    hostKubeconfigSecret: AGENT_HOST_KUBECONFIG_SECRET,
+    hostKubeconfigKey: AGENT_HOST_KUBECONFIG_KEY,
+    image: options.agentImage,
+    replicas: options.agentReplicas,
+    version: packageVersion() ?? '0.0.0-unknown',
+  };
 }
 
 /** `namespace/name` (or `name`, in the KubeFed namespace) of a ServiceAccount. */
@@ -348,6 +371,10 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
   const scope = await federationScope(host, namespace);
   const hostPlan = planPullHost({ clusterName, namespace, scope, controllerManager: parseServiceAccount(options.controllerManagerServiceAccount, namespace) });
   const memberPlan = planPullMember({ clusterName, namespace, scope });
+  // Built (and the image checked) before anything is written.
+  const agent = agentInstallInput(options);
+  const deployment = options.installAgent ? agentDeployment(agent) : undefined;
+  const helmLine = shellLine(helmInstallArgs({ ...agent, context: memberContext }));
 
   if (options.dryRun) {
     io.stdout.write(`# dry run: nothing was changed. In context "${hostContext}" (the host):\n`);
@@ -362,7 +389,7 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
       ]),
     );
     io.stdout.write(`---\n# In context "${memberContext}" (the member); the kubeconfig holds the token of ServiceAccount ${hostPlan.clusterNamespace}/${AGENT_NAME}:\n`);
-    io.stdout.write(toYaml([memberPlan.namespace.body, memberPlan.serviceAccount.body, ...memberPlan.rbac.map((o) => o.body), agentHostKubeconfigSecret(namespace, clusterName).body]));
+    io.stdout.write(toYaml([memberPlan.namespace.body, memberPlan.serviceAccount.body, ...memberPlan.rbac.map((o) => o.body), agentHostKubeconfigSecret(namespace, clusterName).body, ...(deployment ? [deployment.body] : [])]));
     return 0;
   }
 
@@ -390,6 +417,7 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
   await ensure(io, member, memberPlan.serviceAccount);
   for (const object of memberPlan.rbac) await ensure(io, member, object);
   await ensure(io, member, agentHostKubeconfigSecret(namespace, clusterName, agentConfig));
+  if (deployment) await ensure(io, member, deployment);
   const kubefedNamespace: PlannedObject = { type: Types.namespace, body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } };
   if (!(await host.get(Types.namespace, namespace))) {
     await host.create(Types.namespace, kubefedNamespace.body);
@@ -405,8 +433,14 @@ export async function joinPull(options: PullJoinOptions, kubeconfig: KubeconfigS
   io.stdout.write(
     `Cluster "${clusterName}" (context ${memberContext}) joined the federation of context ${hostContext} in Pull mode: ` +
       `its agent reads only namespace ${hostPlan.clusterNamespace} of the host, with the kubeconfig in Secret ${namespace}/${AGENT_HOST_KUBECONFIG_SECRET} ` +
-      `of the member; the host holds no credential for the member. Run the agent in the member:\n` +
-      `  kubefed-agent --cluster-name ${clusterName} --kubefed-namespace ${namespace} --host-kubeconfig <that kubeconfig>\n`,
+      `of the member; the host holds no credential for the member. ` +
+      (deployment
+        ? `The agent runs as Deployment ${namespace}/${AGENT_DEPLOYMENT} in the member:\n` +
+          `  kubectl --context ${memberContext} -n ${namespace} rollout status deployment/${AGENT_DEPLOYMENT}\n`
+        : `Run the agent in the member with the chart charts/kubefed-ts-agent:\n` +
+          `  ${helmLine}\n` +
+          `or as a process:\n` +
+          `  kubefed-agent --cluster-name ${clusterName} --kubefed-namespace ${namespace} --host-kubeconfig <that kubeconfig>\n`),
   );
   return 0;
 }

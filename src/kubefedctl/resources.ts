@@ -22,6 +22,7 @@ const rbac = (kind: string, plural: string, namespaced: boolean): ResourceType =
 export const Types = {
   namespace: CoreTypes.namespace,
   secret: CoreTypes.secret,
+  deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   serviceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
   clusterRole: rbac('ClusterRole', 'clusterroles', false),
   clusterRoleBinding: rbac('ClusterRoleBinding', 'clusterrolebindings', false),

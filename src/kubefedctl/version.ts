@@ -1,15 +1,20 @@
 // `kubefedctl version`: KubeFed printed Go's %#v of its version.Info; we print the same shape.
 import { readFileSync } from 'node:fs';
 
-export function versionLine(): string {
-  let version = 'v0.0.0-unknown';
+/** The package's version (`0.1.0`), or undefined when installed without package.json. */
+export function packageVersion(): string | undefined {
   try {
     // ../../package.json from both src/kubefedctl and dist/kubefedctl.
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    if (pkg.version) version = `v${pkg.version}`;
+    return pkg.version || undefined;
   } catch {
-    // Installed without package.json: keep the placeholder.
+    return undefined;
   }
+}
+
+export function versionLine(): string {
+  const known = packageVersion();
+  const version = known ? `v${known}` : 'v0.0.0-unknown';
   const env = process.env;
   const field = (name: string, value: string) => `${name}:"${value}"`;
   return (

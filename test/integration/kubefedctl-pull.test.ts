@@ -1,7 +1,9 @@
 // `kubefedctl join --mode pull` and `unjoin` against the real host + 2 member API servers: what join creates on
 // each side, what the agent's host identity may and may not do (kubectl auth can-i and real requests with the
 // kubeconfig join wrote), that no Secret join adds to the host holds a credential the members accept (the
-// members' own TokenReview decides), and that unjoin removes all of it and kills the agent's host token.
+// members' own TokenReview decides), and that unjoin removes all of it and kills the agent's host token. The
+// agent itself: `--install-agent` creates its Deployment in the member (unjoin removes it); without it join
+// prints a `helm install` line for charts/kubefed-ts-agent, which the real helm installs beside join's objects.
 import { readFile, stat, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +11,10 @@ import { AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, typ
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeConfigFor, runCommand, testEnv } from '../harness/env.js';
+import { AppsV1Api } from '@kubernetes/client-node';
+import { repoRoot } from '../harness/binaries.js';
 import { customObjects, getOrUndefined, installCrds, KUBEFED_NS } from '../harness/federation.js';
+import { Helm } from '../harness/helm.js';
 import { kubefedctl } from '../harness/kubefedctl.js';
 
 type Obj = Record<string, any>;
@@ -35,6 +40,9 @@ const kfc = (name: string) =>
   getOrUndefined(customObjects(host).getNamespacedCustomObject({ ...CORE, plural: 'kubefedclusters', namespace: KUBEFED_NS, name })) as Promise<Obj | undefined>;
 const core = (kc: KubeConfig) => kc.makeApiClient(CoreV1Api);
 const rbac = (kc: KubeConfig) => kc.makeApiClient(RbacAuthorizationV1Api);
+const deploymentIn = (kc: KubeConfig, name: string) =>
+  getOrUndefined(kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: KUBEFED_NS })) as Promise<Obj | undefined>;
+let helm: Helm;
 
 /** The identity a token is to a cluster, by that cluster's own TokenReview; undefined when it accepts none. */
 async function whoIs(kc: KubeConfig, token: string): Promise<string | undefined> {
@@ -59,6 +67,7 @@ beforeAll(async () => {
   member2 = kubeConfigFor('member2');
   tmp = await mkdtemp(path.join(os.tmpdir(), 'kubefedctl-pull-it-'));
   agentKubeconfigA = path.join(tmp, 'agent-a.kubeconfig');
+  helm = new Helm();
   await installCrds(testEnv().clusters.host!.kubeconfigPath);
   if (!(await getOrUndefined(core(host).readNamespace({ name: KUBEFED_NS })))) await core(host).createNamespace({ body: { metadata: { name: KUBEFED_NS } } });
   secretsBefore = new Map((await allHostSecrets()).map((s) => [`${s.metadata!.namespace}/${s.metadata!.name}`, s.metadata!.resourceVersion!]));
@@ -69,11 +78,13 @@ afterAll(async () => {
     if (await kfc(name)) await kubefedctl('unjoin', name, '--cluster-context', context, '--force');
   }
   if (tmp) await rm(tmp, { recursive: true, force: true });
+  await helm?.run(['uninstall', 'kubefed-ts-agent', '--namespace', KUBEFED_NS, '--kube-context', 'member1', '--ignore-not-found'], testEnv().kubeconfigPath);
+  helm?.close();
 }, 120_000);
 
 describe('kubefedctl join --mode pull', () => {
   it('creates the cluster namespace, the agent identity and a Pull KubeFedCluster on the host; the agent and its host kubeconfig in the member', async () => {
-    const { code, stdout, stderr } = await kubefedctl('join', A, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfigA);
+    const { code, stdout, stderr } = await kubefedctl('join', A, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfigA, '--install-agent');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     for (const line of [
@@ -87,6 +98,7 @@ describe('kubefedctl join --mode pull', () => {
       `member2: serviceaccount/kubefed-agent created in namespace ${KUBEFED_NS}`,
       `member2: clusterrolebinding.rbac.authorization.k8s.io/kubefed-agent:${KUBEFED_NS} created`,
       `member2: secret/kubefed-agent-host created in namespace ${KUBEFED_NS}`,
+      `member2: deployment.apps/kubefed-agent created in namespace ${KUBEFED_NS}`,
       `host: kubefedcluster.core.kubefed.io/${A} created in namespace ${KUBEFED_NS}`,
       `wrote the agent's host kubeconfig to ${agentKubeconfigA}`,
     ]) {
@@ -95,9 +107,63 @@ describe('kubefedctl join --mode pull', () => {
     expect((await kfc(A))!.spec).toEqual({ syncMode: 'Pull' });
     expect((await core(host).readNamespace({ name: nsA })).metadata?.labels).toMatchObject({ 'kubefed.io/pull-cluster': A });
 
+    expect(stdout).toContain(`The agent runs as Deployment ${KUBEFED_NS}/kubefed-agent in the member:\n  kubectl --context member2 -n ${KUBEFED_NS} rollout status deployment/kubefed-agent\n`);
+    expect(stdout).not.toContain('helm install');
+
     const joinedB = await kubefedctl('join', B, '--mode', 'pull', '--cluster-context', 'member1');
     expect(joinedB.stderr).toBe('');
     expect(joinedB.code).toBe(0);
+    expect(joinedB.stdout).toContain('Run the agent in the member with the chart charts/kubefed-ts-agent:\n  helm install ');
+    expect(await deploymentIn(member1, 'kubefed-agent')).toBeUndefined();
+  });
+
+  it('--install-agent runs the agent in the member with its ServiceAccount and the host kubeconfig Secret join wrote', async () => {
+    const deployment = (await deploymentIn(member2, 'kubefed-agent'))!;
+    expect(deployment.metadata.labels).toMatchObject({ 'kubefed.io/pull-cluster': A, 'app.kubernetes.io/managed-by': 'kubefedctl' });
+    expect(deployment.spec.replicas).toBe(1);
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('kubefed-agent');
+    expect(pod.containers[0].image).toBe('ghcr.io/kubefed-ts/controller-manager:0.1.0');
+    expect(pod.containers[0].command).toEqual(['node', '/app/dist/agent/main.js']);
+    expect(pod.containers[0].args).toEqual(expect.arrayContaining([`--cluster-name=${A}`, `--kubefed-namespace=${KUBEFED_NS}`, '--host-kubeconfig=/etc/kubefed-agent/host/kubeconfig', '--leader-elect=true']));
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'host-kubeconfig', mountPath: '/etc/kubefed-agent/host', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'host-kubeconfig', secret: { secretName: 'kubefed-agent-host', defaultMode: 0o440, items: [{ key: 'kubeconfig', path: 'kubeconfig' }] } });
+    expect(pod.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    // The Secret it mounts holds the kubeconfig with the agent's host token, and the pods may use join's rights.
+    const secret = await core(member2).readNamespacedSecret({ name: 'kubefed-agent-host', namespace: KUBEFED_NS });
+    const token = (yaml.load(Buffer.from(secret.data!.kubeconfig!, 'base64').toString('utf8')) as Obj).users[0].user.token as string;
+    expect(await whoIs(host, token)).toBe(`system:serviceaccount:${nsA}:kubefed-agent`);
+    const bin = path.join(testEnv().binDir, 'kubectl');
+    const can = await runCommand(bin, ['--kubeconfig', testEnv().clusters.member2!.kubeconfigPath, 'auth', 'can-i', 'create', 'deployments.apps', '-n', 'default', `--as=system:serviceaccount:${KUBEFED_NS}:kubefed-agent`]);
+    expect(can.stdout.trim()).toBe('yes');
+  });
+
+  it('prints a helm install line that installs the agent chart beside join\'s objects in the member', async () => {
+    // B's join printed it (no --install-agent); printed again by an idempotent join.
+    const again = await kubefedctl('join', B, '--mode', 'pull', '--cluster-context', 'member1', '--agent-replicas', '2');
+    expect(again.code, again.stderr).toBe(0);
+    const line = again.stdout.split('\n').map((l) => l.trim()).find((l) => l.startsWith('helm install '))!;
+    expect(line).toBe(
+      `helm install kubefed-ts-agent charts/kubefed-ts-agent --kube-context member1 --namespace ${KUBEFED_NS} --set-string clusterName=${B} ` +
+        '--set serviceAccount.create=false --set-string serviceAccount.name=kubefed-agent --set rbac.create=false ' +
+        '--set-string hostKubeconfig.secretName=kubefed-agent-host --set replicaCount=2',
+    );
+    // Run as printed (words as a shell reads them), from the repository, against the test kubeconfig.
+    const words = (await runCommand('bash', ['-c', `printf '%s\\n' ${line}`])).stdout.trimEnd().split('\n');
+    const args = words.slice(1).map((w) => (w === 'charts/kubefed-ts-agent' ? path.join(repoRoot, w) : w));
+    const installed = await helm.run(args, testEnv().kubeconfigPath);
+    expect(installed.code, installed.stderr).toBe(0);
+    const deployment = (await deploymentIn(member1, 'kubefed-ts-agent'))!;
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.serviceAccountName).toBe('kubefed-agent');
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining([`--cluster-name=${B}`, `--kubefed-namespace=${KUBEFED_NS}`]));
+    expect(deployment.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'host-kubeconfig', secret: expect.objectContaining({ secretName: 'kubefed-agent-host' }) }));
+    // Uninstalling the chart leaves what join made.
+    const removed = await helm.run(['uninstall', 'kubefed-ts-agent', '--namespace', KUBEFED_NS, '--kube-context', 'member1', '--wait'], testEnv().kubeconfigPath);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await deploymentIn(member1, 'kubefed-ts-agent')).toBeUndefined();
+    expect(await getOrUndefined(core(member1).readNamespacedServiceAccount({ name: 'kubefed-agent', namespace: KUBEFED_NS }))).toBeDefined();
+    expect(await getOrUndefined(core(member1).readNamespacedSecret({ name: 'kubefed-agent-host', namespace: KUBEFED_NS }))).toBeDefined();
   });
 
   it('writes a 0600 kubeconfig for the agent: the host, its token, its namespace; the same one is in the member', async () => {
@@ -194,8 +260,10 @@ describe('kubefedctl join --mode pull', () => {
 
   it('is idempotent: a second join changes nothing and keeps the token', async () => {
     const before = await readFile(agentKubeconfigA, 'utf8');
-    const { code, stdout } = await kubefedctl('join', A, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfigA);
+    const generation = (await deploymentIn(member2, 'kubefed-agent'))!.metadata.generation;
+    const { code, stdout } = await kubefedctl('join', A, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfigA, '--install-agent');
     expect(code).toBe(0);
+    expect((await deploymentIn(member2, 'kubefed-agent'))!.metadata.generation).toBe(generation);
     expect(stdout).toContain(`host: serviceaccount/kubefed-agent unchanged in namespace ${nsA}`);
     expect(stdout).toContain(`member2: secret/kubefed-agent-host unchanged in namespace ${KUBEFED_NS}`);
     expect(stdout).toContain(`host: kubefedcluster.core.kubefed.io/${A} unchanged`);
@@ -209,6 +277,12 @@ describe('kubefedctl join --mode pull', () => {
     expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ServiceAccount', 'Secret', 'Role', 'RoleBinding', 'Role', 'RoleBinding', 'KubeFedCluster', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret']);
     expect(await getOrUndefined(core(host).readNamespace({ name: `kubefed-cluster-dry-${suffix}` }))).toBeUndefined();
     expect(await kfc(`dry-${suffix}`)).toBeUndefined();
+    const withAgent = await kubefedctl('join', `dry-${suffix}`, '--mode', 'pull', '--cluster-context', 'member1', '--dry-run', '--install-agent', '--agent-image', 'r.io/agent:9');
+    expect(withAgent.code, withAgent.stderr).toBe(0);
+    const agent = (yaml.loadAll(withAgent.stdout) as Obj[]).at(-1)!;
+    expect(agent).toMatchObject({ kind: 'Deployment', metadata: { name: 'kubefed-agent', namespace: KUBEFED_NS } });
+    expect(agent.spec.template.spec.containers[0].image).toBe('r.io/agent:9');
+    expect(await deploymentIn(member1, 'kubefed-agent')).toBeUndefined();
   });
 
   it('refuses to switch a cluster between modes in place, and pull-only flags in push mode', async () => {
@@ -226,6 +300,13 @@ describe('kubefedctl join --mode pull', () => {
 
     const misuse = await kubefedctl('join', 'x', '--cluster-context', 'member1', '--agent-kubeconfig-out', path.join(tmp, 'x'));
     expect(misuse).toMatchObject({ code: 1, stderr: 'error: --agent-kubeconfig-out, --host-api-endpoint and --controller-manager-service-account are for --mode pull\n' });
+    const pushAgent = await kubefedctl('join', 'x', '--cluster-context', 'member1', '--install-agent');
+    expect(pushAgent).toMatchObject({ code: 1, stderr: 'error: --install-agent, --agent-image and --agent-replicas are for --mode pull: a push member runs no agent\n' });
+    const badImage = await kubefedctl('join', 'x', '--mode', 'pull', '--cluster-context', 'member1', '--install-agent', '--agent-image', 'Not An Image');
+    expect(badImage).toMatchObject({ code: 1, stderr: 'error: --agent-image "Not An Image" is not an image reference such as ghcr.io/kubefed-ts/controller-manager:0.1.0\n' });
+    const badReplicas = await kubefedctl('join', 'x', '--mode', 'pull', '--cluster-context', 'member1', '--agent-replicas', '0');
+    expect(badReplicas).toMatchObject({ code: 1, stderr: 'error: --agent-replicas "0" is not a whole number from 1 to 10\n' });
+    expect(await kfc('x')).toBeUndefined();
     const badEndpoint = await kubefedctl('join', 'x', '--mode', 'pull', '--cluster-context', 'member1', '--host-api-endpoint', 'ftp://h');
     expect(badEndpoint).toMatchObject({ code: 1, stderr: 'error: --host-api-endpoint "ftp://h" is not a URL such as https://host.example.com:6443\n' });
   });
@@ -256,6 +337,10 @@ describe('kubefedctl unjoin of a pull cluster', () => {
     expect(stdout).toContain(`host: kubefedcluster.core.kubefed.io/${A} deleted in namespace ${KUBEFED_NS}`);
     expect(stdout).toContain(`host: namespace/${nsA} deleted`);
     expect(stdout).toContain(`member2: secret/kubefed-agent-host deleted in namespace ${KUBEFED_NS}`);
+    expect(stdout).toContain(`member2: deployment.apps/kubefed-agent deleted in namespace ${KUBEFED_NS}`);
+    // The agent goes before its rights: the Deployment's line comes first.
+    expect(stdout.indexOf('deployment.apps/kubefed-agent deleted')).toBeLessThan(stdout.indexOf('clusterrolebinding.rbac.authorization.k8s.io'));
+    expect(await deploymentIn(member2, 'kubefed-agent')).toBeUndefined();
     expect(stdout).toContain(`Cluster "${A}" unjoined.`);
     expect(await kfc(A)).toBeUndefined();
     expect(await getOrUndefined(core(member2).readNamespacedServiceAccount({ name: 'kubefed-agent', namespace: KUBEFED_NS }))).toBeUndefined();

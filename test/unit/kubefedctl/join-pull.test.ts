@@ -112,8 +112,9 @@ describe('planPullMember', () => {
     expect(names(plan.rbac)).toEqual(['Role/kube-federation-system/kubefed-agent', 'RoleBinding/kube-federation-system/kubefed-agent']);
   });
 
-  it('unjoin removes the rights of both scopes first, then the host kubeconfig and the ServiceAccount', () => {
+  it('unjoin removes the agent Deployment, then the rights of both scopes, then the host kubeconfig and the ServiceAccount', () => {
     expect(names(pullMemberObjectsToRemove(input))).toEqual([
+      'Deployment/kube-federation-system/kubefed-agent',
       'ClusterRoleBinding/kubefed-agent:kube-federation-system',
       'RoleBinding/kube-federation-system/kubefed-agent',
       'ClusterRole/kubefed-agent:kube-federation-system',
@@ -122,6 +123,7 @@ describe('planPullMember', () => {
       'ServiceAccount/kube-federation-system/kubefed-agent',
     ]);
     expect(names(pullMemberObjectsToRemove(input, 'Namespaced'))).toEqual([
+      'Deployment/kube-federation-system/kubefed-agent',
       'RoleBinding/kube-federation-system/kubefed-agent',
       'Role/kube-federation-system/kubefed-agent',
       'Secret/kube-federation-system/kubefed-agent-host',
