@@ -4,18 +4,16 @@
 // rendered object; and helm install, upgrade and uninstall work. Two releases (one per scope, the same
 // release name) live in namespaces of their own, so nothing collides with other suites' objects. No
 // controller-manager pod ever runs (there is no kubelet): the test checks the objects, not the pods.
-import { execFile } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFederatedTypeConfigs } from '../../src/api/default-types.js';
 import { defaultKubeFedConfigSpec } from '../../src/api/kubefedconfig.js';
 import { renderCrdFiles } from '../../src/api/crd/render.js';
-import { repoRoot, resolveBinDir } from '../harness/binaries.js';
+import { repoRoot } from '../harness/binaries.js';
 import { kubectl, testEnv, type CommandResult } from '../harness/env.js';
+import { Helm } from '../harness/helm.js';
 
 const chartDir = path.join(repoRoot, 'charts', 'kubefed-ts');
 const suffix = randomBytes(3).toString('hex');
@@ -62,31 +60,12 @@ interface PodSpec {
   volumes?: Array<{ name: string; secret?: { secretName: string } }>;
 }
 
-let helmBin: string;
-let helmHome: string;
+let helmTool: Helm | undefined;
 const hostKubeconfig = (): string => testEnv().clusters.host!.kubeconfigPath;
 
-/** Runs the real helm against the host, with its own cache/config folders; never throws on failure. */
+/** Runs the real helm against the host (test/harness/helm.ts); never throws on failure. */
 function helm(args: string[]): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    execFile(
-      helmBin,
-      [...args, '--kubeconfig', hostKubeconfig()],
-      {
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          ...process.env,
-          HELM_CACHE_HOME: path.join(helmHome, 'cache'),
-          HELM_CONFIG_HOME: path.join(helmHome, 'config'),
-          HELM_DATA_HOME: path.join(helmHome, 'data'),
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
+  return helmTool!.run(args, hostKubeconfig());
 }
 
 async function render(namespace: string, values: string[] = []): Promise<{ text: string; objects: K8sObject[] }> {
@@ -126,8 +105,7 @@ const ftcEssentials = (ftcs: Array<{ metadata: { name?: string; namespace?: stri
     .sort((a, b) => String(a.name).localeCompare(String(b.name)));
 
 beforeAll(async () => {
-  helmBin = path.join(resolveBinDir(['helm']), 'helm');
-  helmHome = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-helm-'));
+  helmTool = new Helm();
   // The chart's CRDs (generated copies of crds/), as an operator would install or upgrade them.
   const crdDir = path.join(chartDir, 'crds');
   const applied = await kubectl('host', ['apply', '--server-side', '--force-conflicts', '--field-manager=kubefed-ts-crds', '-f', crdDir]);
@@ -144,7 +122,7 @@ afterAll(async () => {
   // Idempotent: the uninstall test normally did this already.
   await Promise.all([clusterNs, namespacedNs].map((ns) => helm(['uninstall', RELEASE, '--namespace', ns, '--ignore-not-found'])));
   await kubectl('host', ['delete', 'namespace', clusterNs, namespacedNs, '--wait=false', '--ignore-not-found']);
-  if (helmHome) rmSync(helmHome, { recursive: true, force: true });
+  helmTool?.close();
 });
 
 describe('charts/kubefed-ts rendered', () => {
