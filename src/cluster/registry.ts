@@ -3,7 +3,7 @@
 // conditions when they change. Sync controllers ask it which clusters exist and which are ready, and
 // subscribe to readiness changes. A pull-mode cluster has no client: its health is its agent's heartbeat
 // Lease on the host (heartbeat.ts), and the registry stays the only writer of its status.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../kube/kubeconfig.js';
 import {
   AGENT_KUBERNETES_VERSION_ANNOTATION,
   AGENT_VERSION_ANNOTATION,

@@ -1,7 +1,7 @@
 // Reads the kubeconfig the way kubectl does (--kubeconfig, else $KUBECONFIG, else ~/.kube/config) and hands
 // out one KubeConfig per context, so that host and member never share credentials by accident.
 import { readFileSync } from 'node:fs';
-import { KubeConfig, type Cluster } from '@kubernetes/client-node';
+import { KubeConfig, type Cluster } from '../kube/kubeconfig.js';
 import { CliError } from './errors.js';
 
 export class KubeconfigSource {
