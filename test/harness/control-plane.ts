@@ -37,6 +37,8 @@ export interface ControlPlaneOptions {
    * TokenRequests, read on stop. Default: when test logs are captured ($KUBEFED_TEST_LOG_DIR).
    */
   recordSecrets?: boolean;
+  /** Extra kube-apiserver flags for the members only (the host keeps the defaults), e.g. to fit many on 2 cores. */
+  memberApiServerArgs?: string[];
 }
 
 export interface LocalCluster {
@@ -113,6 +115,7 @@ export class ControlPlane {
         binDir: options.binDir,
         controllerManagers: options.controllerManagers ?? true,
         recordSecrets: options.recordSecrets ?? captureDir() !== undefined,
+        memberApiServerArgs: options.memberApiServerArgs ?? [],
         ownerPid: options.ownerPid === undefined ? process.pid : options.ownerPid,
         log: options.log ?? (() => {}),
       },
@@ -281,6 +284,7 @@ export class ControlPlane {
         ? [`--audit-policy-file=${this.auditPolicyPath()}`, `--audit-log-path=${this.auditLogPath(c)}`, '--audit-log-format=json']
         : []),
       '--v=0',
+      ...(c.name === 'host' ? [] : this.opts.memberApiServerArgs),
     ]);
     await this.waitFor(name, () => httpsOk(c, '/readyz'));
   }
