@@ -327,7 +327,7 @@ async function main(): Promise<number> {
       const all = vsScenarios(objects);
       const wanted = values.scenarios ? values.scenarios.split(',').map((x) => x.trim()) : all.map((x) => x.id);
       for (const id of wanted) if (!all.some((x) => x.id === id)) throw new Error(`unknown scenario ${id}; choose from ${all.map((x) => x.id).join(', ')}`);
-      const scenarios = all.filter((x) => wanted.includes(x.id));
+      const scenarios = wanted.map((id) => all.find((x) => x.id === id)!);
       const p: VsParameters = quick
         ? { liveObjects: Math.max(10, Math.round(objects / 5)), liveIntervalMs: 50, updateObjects: Math.max(10, Math.round(objects / 10)), idleSeconds: 30, convergeTimeoutMs: 10 * 60_000 }
         : { liveObjects: 200, liveIntervalMs: 50, updateObjects: 50, idleSeconds: 120, convergeTimeoutMs: 30 * 60_000 };
