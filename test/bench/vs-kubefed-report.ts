@@ -42,6 +42,22 @@ export function writesOf(counts: RequestCounts): number {
   return sum;
 }
 
+/**
+ * Writes of federation objects: leader election left out (kubefed-ts's Lease, KubeFed's ConfigMap lock on the
+ * host, where nothing else writes ConfigMaps) and the API servers' own Lease renewals.
+ */
+export function federationWrites(perCluster: Record<string, RequestCounts>): number {
+  let sum = 0;
+  for (const [cluster, counts] of Object.entries(perCluster)) {
+    for (const [key, n] of Object.entries(counts)) {
+      const [resource, verb] = key.split(' ');
+      if (!WRITE_VERBS.has(verb ?? '') || resource === 'leases' || (cluster === 'host' && resource === 'configmaps')) continue;
+      sum += n;
+    }
+  }
+  return sum;
+}
+
 /** Event writes (core and events.k8s.io: creates and the patches that aggregate repeats). */
 export function eventWrites(counts: RequestCounts): number {
   let sum = 0;
@@ -200,8 +216,9 @@ export function scenarioRows(scenario: VsScenario, byContender: VsRun[][]): Row[
       num('idle: host requests per 60 s', (r) => (r.idle ? (Object.values(sumClusters(r.idle.requests, isHost)).reduce((a, b) => a + b, 0) * 60) / r.idle.seconds : undefined), 1),
       num('idle: member requests per 60 s (all members)', (r) => (r.idle ? (Object.values(sumClusters(r.idle.requests, isMember)).reduce((a, b) => a + b, 0) * 60) / r.idle.seconds : undefined), 1),
       num('restart: spawn → every object reconciled, s', (r) => (r.restart && !r.restart.timedOut ? r.restart.convergedSeconds : Number.NaN)),
-      num('restart: host writes', (r) => (r.restart ? writesOf(sumClusters(r.restart.requests, isHost)) : undefined), 0),
-      num('restart: member writes', (r) => (r.restart ? writesOf(sumClusters(r.restart.requests, isMember)) : undefined), 0),
+      num('restart: federation writes, host (no leader election)', (r) => (r.restart ? federationWrites({ host: r.restart.requests.host ?? {} }) : undefined), 0),
+      num('restart: federation writes, members', (r) => (r.restart ? federationWrites(Object.fromEntries(Object.entries(r.restart.requests).filter(([c]) => isMember(c)))) : undefined), 0),
+      num('restart: host Lease and ConfigMap writes (leader election, the API server\'s own Lease)', (r) => (r.restart ? Object.entries(r.restart.requests.host ?? {}).filter(([k]) => /^(leases|configmaps) (PUT|PATCH|POST)$/.test(k)).reduce((a, [, v]) => a + v, 0) : undefined), 0),
       num('restart: controller CPU s', (r) => r.restart?.cpu.controller, 2),
     );
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   byVerb,
   eventWrites,
+  federationWrites,
   formatRatio,
   formatVerbs,
   median,
@@ -70,6 +71,13 @@ describe('request counting', () => {
     expect(byVerb(counts)).toEqual({ POST: 15, PATCH: 4, GET: 7 });
     expect(writesOf(counts)).toBe(19);
     expect(eventWrites(counts)).toBe(3);
+  });
+
+  it('counts federation writes without leader election or the API servers\' own Leases', () => {
+    expect(federationWrites({
+      host: { 'configmaps PUT': 5, 'leases PUT': 3, 'federatedconfigmaps/status PATCH': 2, 'events POST': 1, 'federatedconfigmaps GET': 9 },
+      member1: { 'configmaps POST': 4, 'leases PUT': 3 },
+    })).toBe(7);
   });
 
   it('sums the clusters a predicate selects', () => {
