@@ -12,7 +12,7 @@ import { readPlanner, type PlannerFile } from './planner.js';
 import type { HostCostResult } from './host-cost.js';
 import type { LiveCreatesResult } from './live-creates.js';
 import type { ThroughputResult } from './throughput.js';
-import { renderVsKubefed, type VsResult } from './vs-kubefed-report.js';
+import { renderVsKubefed, vsSummaryRows, type VsResult } from './vs-kubefed-report.js';
 
 type Result<T> = ResultFile & { results: T; targets?: Record<string, { target: string; met: boolean }> };
 
@@ -73,6 +73,11 @@ function writesText(w: Record<string, Record<string, number>>): string {
 /** One row per figure: what, measured, ratio, target, met. */
 function summaryRows(r: Results): string[][] {
   const rows: string[][] = [];
+  if (r.vsKubefed) {
+    const v = r.vsKubefed;
+    const label = v.quick ? ` (quick run, ${int(Number(v.parameters.objects))} objects, load ${fmt(v.machine.loadAverage[0] ?? Number.NaN, 1)})` : '';
+    rows.push(...vsSummaryRows(v.results, label));
+  }
   for (const t of [...(r.throughput?.results ?? []), ...(r.scale ? [r.scale.results] : [])]) {
     rows.push([
       `Throughput: ${int(t.objects)} ${kindName(t.kind)}s → ${t.members} members (${int(t.memberWrites)} member writes)`,

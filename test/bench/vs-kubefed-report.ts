@@ -261,3 +261,39 @@ export function renderVsKubefed(result: VsResult): string {
   if (growth) parts.push(`### Growth with members (FederatedConfigMaps)\n\nConvergence time and controller RSS (peak of the throughput phase; at convergence where live creates followed).\n\n${growth}`);
   return parts.join('\n\n');
 }
+
+/**
+ * Rows for BENCHMARKS.md's summary table (figure, measured, ratio, target, met): the issue's targets against
+ * stock KubeFed, per scenario, from the medians. `label` says the size when it is not the full one.
+ */
+export function vsSummaryRows(result: VsResult, label: string): string[][] {
+  const rows: string[][] = [];
+  const idx = (c: Contender): number => result.contenders.indexOf(c);
+  const [stock, best, ts] = [idx('kubefed-stock'), idx('kubefed-best'), idx('kubefed-ts')];
+  if (stock < 0 || ts < 0) return rows;
+  for (const scenario of result.scenarios) {
+    const rowsOf = scenarioRows(scenario, groupRuns(result.runs, scenario.id, result.contenders));
+    const value = (figure: string): number[] => rowsOf.find((r) => r.figure === figure)?.values ?? [];
+    const add = (what: string, figure: string, unit: string, target: number, digits = 1): void => {
+      const v = value(figure);
+      if (v.length === 0) return;
+      const r = ratio(v[ts]!, v[stock]!);
+      const rBest = best >= 0 ? ratio(v[ts]!, v[best]!) : Number.NaN;
+      rows.push([
+        `vs KubeFed${label}: ${scenario.title.split(',')[0]}: ${what}`,
+        `kubefed-ts ${formatNumber(v[ts]!, digits)}${unit}, KubeFed stock ${formatNumber(v[stock]!, digits)}${unit}${best >= 0 ? `, best ${formatNumber(v[best]!, digits)}${unit}` : ''}`,
+        `${formatRatio(r)} stock${best >= 0 ? `, ${formatRatio(rBest)} best` : ''}`,
+        `≤ ${target}× stock`,
+        Number.isFinite(r) ? (r <= target ? 'yes' : '**no**') : 'n/a',
+      ]);
+    };
+    add('time to converge', 'time to converge, s', ' s', 0.33);
+    add('host writes per object', 'host writes per object', '', 0.4, 2);
+    add('controller peak RSS', 'controller RSS peak (whole run), MiB', ' MiB', 1, 0);
+    if (scenario.followUps) {
+      add('idle controller CPU per 60 s', 'idle: controller CPU s per 60 s', ' s', 1, 3);
+      add('restart, spawn → every object reconciled', 'restart: spawn → every object reconciled, s', ' s', 0.2);
+    }
+  }
+  return rows;
+}
