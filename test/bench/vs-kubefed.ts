@@ -24,7 +24,7 @@ export type Contender = (typeof CONTENDERS)[number];
 /** What each contender runs with; the report prints these. */
 export const CONTENDER_SETTINGS: Record<Contender, string> = {
   'kubefed-stock': 'KubeFed v0.10.0 controller-manager, its chart\'s KubeFedConfig defaults (sync and status maxConcurrentReconciles 1), default flags (host --rest-config-qps 100, burst 200; member clients fixed at QPS 20, burst 30 in its code)',
-  'kubefed-best': 'KubeFed v0.10.0 controller-manager, KubeFedConfig sync and status maxConcurrentReconciles 16 (as kubefed-ts), --rest-config-qps=1000 --rest-config-burst=2000 (host client); member clients stay at QPS 20, burst 30 (constants in its code, not configurable)',
+  'kubefed-best': 'KubeFed v0.10.0 controller-manager, KubeFedConfig sync and status maxConcurrentReconciles 16 (as kubefed-ts) and controllerDuration.availableDelay 1s (default 20s: how long its sync controller waits for member caches before it retries objects, at start and after a restart), --rest-config-qps=1000 --rest-config-burst=2000 (host client); member clients stay at QPS 20, burst 30 (constants in its code, not configurable)',
   'kubefed-ts': 'node dist/main.js (src compiled by tsconfig.build.json), its defaults (no KubeFedConfig: maxConcurrentReconciles 16), leader election on',
 };
 
@@ -96,14 +96,14 @@ export interface VsRun {
 const KUBEFED_CONFIG_TYPE: ResourceType = { group: CORE_GROUP, version: CORE_VERSION, plural: KUBEFED_CONFIG_PLURAL, kind: KUBEFED_CONFIG_KIND, namespaced: true };
 
 /** The KubeFedConfig KubeFed's chart installs with its default values; KubeFed (no webhook here) needs every field set. */
-export function kubefedChartConfig(syncWorkers: number): KubeObject {
+export function kubefedChartConfig(syncWorkers: number, availableDelay = '20s'): KubeObject {
   return {
     apiVersion: CORE_API_VERSION,
     kind: KUBEFED_CONFIG_KIND,
     metadata: { name: KUBEFED_CONFIG_NAME, namespace: KUBEFED_NS },
     spec: {
       scope: 'Cluster',
-      controllerDuration: { availableDelay: '20s', unavailableDelay: '60s', cacheSyncTimeout: '5m' },
+      controllerDuration: { availableDelay, unavailableDelay: '60s', cacheSyncTimeout: '5m' },
       leaderElect: { leaseDuration: '15s', renewDeadline: '10s', retryPeriod: '5s', resourceLock: 'configmaps' },
       clusterHealthCheck: { period: '10s', failureThreshold: 3, successThreshold: 1, timeout: '3s' },
       syncController: { maxConcurrentReconciles: syncWorkers, adoptResources: 'Enabled' },
@@ -254,7 +254,10 @@ export async function runVsOnce(env: VsEnvironment, scenario: VsScenario, conten
   let controller: ControllerProcess | undefined;
   const informers: Informer[] = [];
   try {
-    if (isKubefed) await fed.host.create(KUBEFED_CONFIG_TYPE, kubefedChartConfig(contender === 'kubefed-best' ? 16 : 1), 'kubefed-ts-bench');
+    if (isKubefed) {
+      const config = contender === 'kubefed-best' ? kubefedChartConfig(16, '1s') : kubefedChartConfig(1);
+      await fed.host.create(KUBEFED_CONFIG_TYPE, config, 'kubefed-ts-bench');
+    }
     const kubeconfig = path.join(fed.cp.dir, 'controller.kubeconfig');
     writeFileSync(kubeconfig, (await fed.controllerKubeConfig()).exportConfig(), { mode: 0o600 });
     controller = await startController(env, contender, kubeconfig);

@@ -143,6 +143,7 @@ describe('kubefedChartConfig', () => {
     const spec = kubefedChartConfig(16).spec as Record<string, any>;
     expect(Object.keys(spec).sort()).toEqual(['clusterHealthCheck', 'controllerDuration', 'featureGates', 'leaderElect', 'scope', 'statusController', 'syncController']);
     expect(spec.syncController.maxConcurrentReconciles).toBe(16);
-    expect(kubefedChartConfig(1).spec).toMatchObject({ syncController: { maxConcurrentReconciles: 1 }, statusController: { maxConcurrentReconciles: 1 } });
+    expect(kubefedChartConfig(1).spec).toMatchObject({ syncController: { maxConcurrentReconciles: 1 }, statusController: { maxConcurrentReconciles: 1 }, controllerDuration: { availableDelay: '20s' } });
+    expect(kubefedChartConfig(16, '1s').spec).toMatchObject({ controllerDuration: { availableDelay: '1s' } });
   });
 });
