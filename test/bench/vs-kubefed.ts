@@ -2,7 +2,7 @@
 // (fresh API servers per run), the same objects, the same observation, each controller as a process of its
 // own. Contenders: KubeFed with its chart's default KubeFedConfig, KubeFed with its best settings, and
 // kubefed-ts with its defaults; runs interleaved, the report takes medians (vs-kubefed-report.ts).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_API_VERSION, KUBEFED_CONFIG_KIND, KUBEFED_CONFIG_NAME, KUBEFED_CONFIG_PLURAL, CORE_GROUP, CORE_VERSION, MANAGED_LABEL } from '../../src/api/index.js';
 import type { Informer } from '../../src/kube/informer.js';
@@ -85,6 +85,11 @@ export interface VsRun {
   restart?: {
     /** From spawning the new process until it reconciled every federated object successfully. */
     convergedSeconds: number;
+    /**
+     * From spawning to holding the leader lock, seen by polling every 200 ms. KubeFed does not release its lock
+     * when stopped, so its new process waits for the old lease to expire; kubefed-ts releases its Lease.
+     */
+    leaderSeconds?: number;
     reconciles: number;
     timedOut: boolean;
     /** Requests from spawn until 5 s after that (all verbs). */
@@ -131,6 +136,8 @@ export interface VsEnvironment {
 /** One controller-manager process, either kind, with its metrics endpoint. */
 interface ControllerProcess {
   pid: number;
+  /** Whether it holds the leader lock now (kubefed-ts: its kubefed_leader gauge; KubeFed: its log says so). */
+  leads(metricsText: string): boolean;
   metrics(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -165,7 +172,10 @@ async function startController(env: VsEnvironment, contender: Contender, kubecon
       return false;
     }
   }, 60_000, 100);
-  return { pid: child.proc.pid, metrics, stop: () => env.group.stop(name, 30_000) };
+  const leads = contender === 'kubefed-ts'
+    ? (text: string): boolean => metricSum(text, 'kubefed_leader') === 1
+    : (): boolean => readFileSync(logFile, 'utf8').includes('successfully acquired lease');
+  return { pid: child.proc.pid, leads, metrics, stop: () => env.group.stop(name, 30_000) };
 }
 
 /** Snapshot of every cluster's apiserver_request_total. */
@@ -375,8 +385,11 @@ export async function runVsOnce(env: VsEnvironment, scenario: VsScenario, conten
       restartCpu.start();
       let reconciles = 0;
       let restartTimedOut = false;
+      let leaderSeconds = Number.NaN;
       await waitFor('every object reconciled after the restart', async () => {
-        reconciles = metricSum(await next.metrics(), 'controller_runtime_reconcile_total', { controller: type.metricsName, result: 'success' });
+        const text = await next.metrics();
+        if (Number.isNaN(leaderSeconds) && next.leads(text)) leaderSeconds = (performance.now() - spawnedAt) / 1000;
+        reconciles = metricSum(text, 'controller_runtime_reconcile_total', { controller: type.metricsName, result: 'success' });
         return reconciles >= all;
       }, p.convergeTimeoutMs, 200).catch(() => {
         restartTimedOut = true;
@@ -385,6 +398,7 @@ export async function runVsOnce(env: VsEnvironment, scenario: VsScenario, conten
       await sleep(5_000);
       result.restart = {
         convergedSeconds: round(convergedSeconds, 2),
+        leaderSeconds: round(leaderSeconds, 2),
         reconciles,
         timedOut: restartTimedOut,
         requests: requestsSince(restartBefore, await requestSnapshot(fed)),
