@@ -437,7 +437,10 @@ until the benchmark's own watches see every federated object report \`Propagatio
 object. Runs are interleaved (${String(p.order)}); each figure is the median over a contender's runs, and the
 ratios are of those medians, all from this one run of the benchmark. CPU is \`/proc/<pid>/stat\` of every process
 during convergence; requests are the API servers' own \`apiserver_request_total\` (every verb; a WATCH counts when it
-ends; each API server's own Lease renewals are included). The 20-member scenario starts its members with
+ends; each API server's own Lease renewals are included). A restart stops the controller with SIGTERM and
+spawns a new one: KubeFed v0.10.0 does not release its leader lock (a ConfigMap) when it stops, so its new
+process first waits for the old 15 s lease to expire; kubefed-ts releases its Lease on a graceful stop. The
+20-member scenario starts its members with
 \`${(p.smallMemberFlags as string[] | undefined)?.join(' ') ?? ''}\`.
 
 ${settings}

@@ -217,7 +217,7 @@ export function scenarioRows(scenario: VsScenario, byContender: VsRun[][]): Row[
       num('idle: member requests per 60 s (all members)', (r) => (r.idle ? (Object.values(sumClusters(r.idle.requests, isMember)).reduce((a, b) => a + b, 0) * 60) / r.idle.seconds : undefined), 1),
       num('restart: spawn → every object reconciled, s', (r) => (r.restart && !r.restart.timedOut ? r.restart.convergedSeconds : Number.NaN)),
       num('restart: spawn → leader (KubeFed waits out its old lock), s', (r) => r.restart?.leaderSeconds),
-      num('restart: leader → every object reconciled, s', (r) => (r.restart && !r.restart.timedOut && r.restart.leaderSeconds !== undefined ? r.restart.convergedSeconds - r.restart.leaderSeconds : Number.NaN)),
+      num('restart: leader → every object reconciled, s', (r) => (r.restart && !r.restart.timedOut && Number.isFinite(r.restart.leaderSeconds) ? r.restart.convergedSeconds - r.restart.leaderSeconds! : Number.NaN)),
       num('restart: federation writes, host (no leader election)', (r) => (r.restart ? federationWrites({ host: r.restart.requests.host ?? {} }) : undefined), 0),
       num('restart: federation writes, members', (r) => (r.restart ? federationWrites(Object.fromEntries(Object.entries(r.restart.requests).filter(([c]) => isMember(c)))) : undefined), 0),
       num('restart: host Lease and ConfigMap writes (leader election, the API server\'s own Lease)', (r) => (r.restart ? Object.entries(r.restart.requests.host ?? {}).filter(([k]) => /^(leases|configmaps) (PUT|PATCH|POST)$/.test(k)).reduce((a, [, v]) => a + v, 0) : undefined), 0),
