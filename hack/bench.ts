@@ -1,12 +1,12 @@
 // The benchmark suite of issue #6, against real kube-apiservers started here: throughput against a plain
 // client loop (the ceiling), propagation latency, idle cost of resyncs, memory and cold start, scale in
-// clusters, and the replica planner's figures. Writes bench/results/<name>.json and regenerates BENCHMARKS.md.
+// clusters, side by side with KubeFed itself (#13), and the replica planner's figures. Writes bench/results/<name>.json and regenerates BENCHMARKS.md.
 //
 // Usage: npx tsx hack/bench.ts [--quick] [--only throughput,latency,idle,memory,scale,isolation,planner]
 //                              [--out DIR] [--report-only] [--cpu-prof]
 //                              [--vs-kubefed [--runs N] [--objects N] [--scenarios configmap-2,...]]
 //   --quick        small sizes (~3-4 minutes), results to bench/tmp/quick, BENCHMARKS.md untouched
-//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,planner) (BENCHMARKS.md is regenerated from every result file present)
+//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,vskubefed,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
