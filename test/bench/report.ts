@@ -75,7 +75,8 @@ function summaryRows(r: Results): string[][] {
   const rows: string[][] = [];
   if (r.vsKubefed) {
     const v = r.vsKubefed;
-    const label = v.quick ? ` (quick run, ${int(Number(v.parameters.objects))} objects, load ${fmt(v.machine.loadAverage[0] ?? Number.NaN, 1)})` : '';
+    const load = (x: unknown): string => fmt(Array.isArray(x) ? Number(x[0]) : Number.NaN, 1);
+    const label = v.quick ? ` (quick run, ${int(Number(v.parameters.objects))} objects, load ${load(v.parameters.loadAverageAtStart)}–${load(v.parameters.loadAverageAtEnd)})` : '';
     rows.push(...vsSummaryRows(v.results, label));
   }
   for (const t of [...(r.throughput?.results ?? []), ...(r.scale ? [r.scale.results] : [])]) {

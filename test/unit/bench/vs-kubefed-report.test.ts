@@ -12,6 +12,7 @@ import {
   requestsByKey,
   scenarioRows,
   sumClusters,
+  vsSummaryRows,
   writesOf,
 } from '../../bench/vs-kubefed-report.js';
 import { runOrder, kubefedChartConfig, type VsRun } from '../../bench/vs-kubefed.js';
@@ -127,6 +128,28 @@ describe('scenarioRows', () => {
     expect(get('member writes per object (all members)')).toEqual([2, 2]);
     expect(get('host event writes per object')).toEqual([0.5, 0.5]);
     expect(rows.find((r) => r.figure === 'host requests per object, by verb')!.shown).toEqual(['LIST 0.01, PATCH 1.00, POST 0.50', 'LIST 0.01, PATCH 1.00, POST 0.50']);
+  });
+});
+
+describe('vsSummaryRows', () => {
+  it('checks each target against stock KubeFed and names the size', () => {
+    const base = { scenario: 's', run: 1, timedOut: false, propagated: 100, memberObjects: [100], progress: { p50: 1, p90: 1, p100: 1 }, cpu: {}, requests: { host: { 'x PATCH': 100 } } };
+    const runs: VsRun[] = [
+      { ...base, contender: 'kubefed-stock', convergeSeconds: 30, rssMiB: { afterStart: 40, converged: 60, peak: 60 } },
+      { ...base, contender: 'kubefed-best', convergeSeconds: 20, rssMiB: { afterStart: 40, converged: 60, peak: 60 } },
+      { ...base, contender: 'kubefed-ts', convergeSeconds: 9, rssMiB: { afterStart: 100, converged: 120, peak: 120 } },
+    ];
+    const rows = vsSummaryRows({
+      scenarios: [{ id: 's', title: '100 FederatedConfigMaps → 1 member, then more', kind: 'configmap', members: 1, objects: 100, followUps: false }],
+      contenders: ['kubefed-stock', 'kubefed-best', 'kubefed-ts'],
+      settings: {},
+      runs,
+    }, ' (quick)');
+    expect(rows.map((r) => [r[0], r[2], r[4]])).toEqual([
+      ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: time to converge', '0.30× stock, 0.45× best', 'yes'],
+      ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: host writes per object', '1.00× stock, 1.00× best', '**no**'],
+      ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: controller peak RSS', '2.00× stock, 2.00× best', '**no**'],
+    ]);
   });
 });
 
