@@ -337,6 +337,8 @@ async function main(): Promise<number> {
       const group = new ProcessGroup();
       group.startReaper(workDir);
       const startedAt = machine();
+      const revisionAtStart = revision();
+      const t0 = Date.now();
       try {
         const env = { kubefedBin, kubefedCrds: kubefedCrdFiles(kubefedBin), dist, binDir, workDir, group, log };
         const outcome = await runVsKubefed(env, scenarios, runs, p);
@@ -349,6 +351,9 @@ async function main(): Promise<number> {
           smallMemberFlags: SMALL_MEMBER_FLAGS,
           loadAverageAtStart: startedAt.loadAverage,
           loadAverageAtEnd: machine().loadAverage,
+          // The commit the run started from (the file's revision is taken when it is written).
+          revisionAtStart,
+          wallMinutes: round((Date.now() - t0) / 60_000, 1),
         }, result));
         const md = renderVsKubefed(result);
         writeFileSync(path.join(outDir, 'vs-kubefed.md'), `${md}\n`);
