@@ -428,7 +428,7 @@ function vsKubefedSection(v: Result<VsResult>): string {
 
 From \`bench/results/vs-kubefed.json\` (\`npx tsx hack/bench.ts --vs-kubefed\`), ${v.date.slice(0, 16).replace('T', ' ')} UTC, commit
 ${v.revision.commit.slice(0, 10)}${v.revision.dirty ? ' + uncommitted src changes' : ''}. ${size} Machine: ${v.machine.cpu}, ${v.machine.cores} cores,
-shared with other work: load average ${load(p.loadAverageAtStart)} at the start and ${load(p.loadAverageAtEnd)} at the end.
+shared with other work: load average ${load(p.loadAverageAtStart)} at the start and ${load(p.loadAverageAtEnd)} at the end.${p.wallMinutes ? ` The whole comparison took ${String(p.wallMinutes)} min.` : ''}
 
 Each run starts a fresh federation (etcd, host and member kube-apiservers, KubeFed's own chart CRDs for KubeFed,
 kubefed-ts's for kubefed-ts), joins the members with a ServiceAccount token, federates one namespace, starts the

@@ -257,7 +257,9 @@ export function renderVsKubefed(result: VsResult): string {
   for (const scenario of result.scenarios) {
     const grouped = groupRuns(result.runs, scenario.id, result.contenders);
     const counts = grouped.map((g, i) => `${result.contenders[i]} ${g.length}`).join(', ');
-    parts.push(`### ${scenario.title}\n\nMedian of the runs (${counts}).\n\n${renderTable(result.contenders, scenarioRows(scenario, grouped))}`);
+    const wall = median(grouped.flat().map((r) => r.wallSeconds ?? Number.NaN));
+    const budget = Number.isFinite(wall) ? ` One run, federation start to stop: ${formatNumber(wall, 0)} s (median).` : '';
+    parts.push(`### ${scenario.title}\n\nMedian of the runs (${counts}).${budget}\n\n${renderTable(result.contenders, scenarioRows(scenario, grouped))}`);
   }
   const growth = growthTable(result);
   if (growth) parts.push(`### Growth with members (FederatedConfigMaps)\n\nConvergence time and controller RSS (peak of the throughput phase; at convergence where live creates followed).\n\n${growth}`);
