@@ -257,9 +257,11 @@ export function renderVsKubefed(result: VsResult): string {
   for (const scenario of result.scenarios) {
     const grouped = groupRuns(result.runs, scenario.id, result.contenders);
     const counts = grouped.map((g, i) => `${result.contenders[i]} ${g.length}`).join(', ');
+    // Rows an older result file has no data for are left out.
+    const rows = scenarioRows(scenario, grouped).filter((r) => r.ratios === false || r.values.some((v) => Number.isFinite(v)));
     const wall = median(grouped.flat().map((r) => r.wallSeconds ?? Number.NaN));
     const budget = Number.isFinite(wall) ? ` One run, federation start to stop: ${formatNumber(wall, 0)} s (median).` : '';
-    parts.push(`### ${scenario.title}\n\nMedian of the runs (${counts}).${budget}\n\n${renderTable(result.contenders, scenarioRows(scenario, grouped))}`);
+    parts.push(`### ${scenario.title}\n\nMedian of the runs (${counts}).${budget}\n\n${renderTable(result.contenders, rows)}`);
   }
   const growth = growthTable(result);
   if (growth) parts.push(`### Growth with members (FederatedConfigMaps)\n\nConvergence time and controller RSS (peak of the throughput phase; at convergence where live creates followed).\n\n${growth}`);
