@@ -1,16 +1,21 @@
 // The benchmark suite of issue #6, against real kube-apiservers started here: throughput against a plain
 // client loop (the ceiling), propagation latency, idle cost of resyncs, memory and cold start, scale in
-// clusters, and the replica planner's figures. Writes bench/results/<name>.json and regenerates BENCHMARKS.md.
+// clusters, side by side with KubeFed itself (#13), and the replica planner's figures. Writes bench/results/<name>.json and regenerates BENCHMARKS.md.
 //
 // Usage: npx tsx hack/bench.ts [--quick] [--only throughput,latency,idle,memory,scale,isolation,planner]
 //                              [--out DIR] [--report-only] [--cpu-prof]
+//                              [--vs-kubefed [--runs N] [--objects N] [--scenarios configmap-2,...]]
 //   --quick        small sizes (~3-4 minutes), results to bench/tmp/quick, BENCHMARKS.md untouched
-//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,planner) (BENCHMARKS.md is regenerated from every result file present)
+//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,vskubefed,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
+//   --vs-kubefed   only the side-by-side comparison with KubeFed v0.10.0 (= --only vskubefed; issue #13)
+//   --runs N       runs per contender and scenario of the comparison (default 2; the report takes medians)
+//   --objects N    federated objects per scenario of the comparison (default 1,000; 200 with --quick)
+//   --scenarios    which comparison scenarios (default all: configmap-2,deployment-5,configmap-5,configmap-20)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,8 +32,12 @@ import { runMemory } from '../test/bench/memory.js';
 import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
+import { CONTENDER_SETTINGS, CONTENDERS, runVsKubefed, type VsParameters, type VsScenario } from '../test/bench/vs-kubefed.js';
+import { renderVsKubefed, type VsResult } from '../test/bench/vs-kubefed-report.js';
+import { kubefedBinDir, kubefedCrdFiles, KUBEFED_VERSION } from './lib/kubefed-release.js';
+import { ProcessGroup } from './lib/process-group.js';
 
-const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'isolation', 'image', 'planner'] as const;
+const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'isolation', 'image', 'vskubefed', 'planner'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -38,12 +47,16 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'report-only': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'vs-kubefed': { type: 'boolean', default: false },
+    runs: { type: 'string' },
+    objects: { type: 'string' },
+    scenarios: { type: 'string' },
   },
   strict: true,
 });
 const quick = values.quick!;
 const only = new Set<Benchmark>(
-  values.only ? (values.only.split(',').map((s) => s.trim()) as Benchmark[]) : BENCHMARKS,
+  values['vs-kubefed'] ? ['vskubefed'] : values.only ? (values.only.split(',').map((s) => s.trim()) as Benchmark[]) : BENCHMARKS,
 );
 for (const b of only) if (!BENCHMARKS.includes(b)) throw new Error(`unknown benchmark ${b}; choose from ${BENCHMARKS.join(', ')}`);
 const outDir = path.resolve(values.out ?? (quick ? path.join(BENCH_TMP, 'quick') : RESULTS_DIR));
@@ -54,6 +67,44 @@ const SIZES = quick
   : { objects: 1000, members: [2, 5], latencySeconds: 60, memorySizes: [1000, 10_000], memoryMembers: 3, scaleMembers: 10, scaleObjects: 1000, isolationMembers: 3, isolationBurst: 500, isolationLatencySeconds: 20 };
 
 const log = logger();
+
+/** A whole number ≥ `min` from a flag, or a clear error. */
+function intFlag(name: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * Flags for the 20 member kube-apiservers of the largest comparison, chosen to fit 22 API servers and etcd on
+ * 2 cores: only the API groups a federation member needs (core, apps, RBAC, authn/z, leases, events, and what the
+ * server itself requires), no admission plugins that watch other kinds, no profiling, lower in-flight limits.
+ */
+const SMALL_MEMBER_FLAGS = [
+  '--profiling=false',
+  '--disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy,MutatingAdmissionPolicy,' +
+    'ResourceQuota,LimitRanger,DefaultStorageClass,StorageObjectInUseProtection,RuntimeClass,PodSecurity,Priority,DefaultTolerationSeconds,' +
+    'DefaultIngressClass,PersistentVolumeClaimResize,CertificateApproval,CertificateSigning,ClusterTrustBundleAttest,CertificateSubjectRestriction,TaintNodesByCondition',
+  '--runtime-config=api/all=false,api/v1=true,apps/v1=true,rbac.authorization.k8s.io/v1=true,authentication.k8s.io/v1=true,' +
+    'authorization.k8s.io/v1=true,coordination.k8s.io/v1=true,scheduling.k8s.io/v1=true,events.k8s.io/v1=true,apiregistration.k8s.io/v1=true,' +
+    'apiextensions.k8s.io/v1=true,networking.k8s.io/v1=true,discovery.k8s.io/v1=true',
+  '--max-requests-inflight=100',
+  '--max-mutating-requests-inflight=50',
+];
+
+function vsScenarios(objects: number): VsScenario[] {
+  const n = objects.toLocaleString('en-US');
+  return [
+    { id: 'configmap-2', title: `${n} FederatedConfigMaps → 2 members, then live creates and updates, idle, restart`, kind: 'configmap', members: 2, objects, followUps: true },
+    { id: 'deployment-5', title: `${n} FederatedDeployments → 5 members`, kind: 'deployment', members: 5, objects, followUps: false },
+    { id: 'configmap-5', title: `${n} FederatedConfigMaps → 5 members`, kind: 'configmap', members: 5, objects, followUps: false },
+    {
+      id: 'configmap-20', title: `${n} FederatedConfigMaps → 20 members (members started with the small flags)`, kind: 'configmap', members: 20, objects, followUps: false,
+      memberApiServerArgs: SMALL_MEMBER_FLAGS,
+    },
+  ];
+}
 
 async function main(): Promise<number> {
   if (values['report-only']) {
@@ -264,6 +315,53 @@ async function main(): Promise<number> {
         }, result, { targets: isolationTargets(result) }));
       } finally {
         await fed.stop();
+      }
+    });
+  }
+
+  // G: side by side with KubeFed v0.10.0's own controller-manager (issue #13).
+  if (only.has('vskubefed')) {
+    await phase('side by side with KubeFed v0.10.0', async () => {
+      const objects = intFlag('objects', values.objects, quick ? 200 : 1000);
+      const runs = intFlag('runs', values.runs, 2);
+      const all = vsScenarios(objects);
+      const wanted = values.scenarios ? values.scenarios.split(',').map((x) => x.trim()) : all.map((x) => x.id);
+      for (const id of wanted) if (!all.some((x) => x.id === id)) throw new Error(`unknown scenario ${id}; choose from ${all.map((x) => x.id).join(', ')}`);
+      const scenarios = wanted.map((id) => all.find((x) => x.id === id)!);
+      const p: VsParameters = quick
+        ? { liveObjects: Math.max(10, Math.round(objects / 5)), liveIntervalMs: 50, updateObjects: Math.max(10, Math.round(objects / 10)), idleSeconds: 30, convergeTimeoutMs: 10 * 60_000 }
+        : { liveObjects: 200, liveIntervalMs: 50, updateObjects: 50, idleSeconds: 120, convergeTimeoutMs: 30 * 60_000 };
+      const kubefedBin = kubefedBinDir(true);
+      const dist = await buildDist(log);
+      const workDir = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-bench-vs-'));
+      const group = new ProcessGroup();
+      group.startReaper(workDir);
+      const startedAt = machine();
+      const revisionAtStart = revision();
+      const t0 = Date.now();
+      try {
+        const env = { kubefedBin, kubefedCrds: kubefedCrdFiles(kubefedBin), dist, binDir, workDir, group, log };
+        const outcome = await runVsKubefed(env, scenarios, runs, p);
+        failures.push(...outcome.failures);
+        const result: VsResult = { scenarios, contenders: [...CONTENDERS], settings: CONTENDER_SETTINGS, runs: outcome.runs };
+        kubernetes = binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? kubernetes;
+        write('vs-kubefed', meta(`side by side with KubeFed ${KUBEFED_VERSION}`, {
+          objects, runs, scenarios: scenarios.map((x) => x.id), ...p, kubefed: KUBEFED_VERSION, contenders: CONTENDER_SETTINGS,
+          order: 'per scenario, run 1: kubefed-stock, kubefed-best, kubefed-ts; run 2 the reverse; and so on',
+          smallMemberFlags: SMALL_MEMBER_FLAGS,
+          loadAverageAtStart: startedAt.loadAverage,
+          loadAverageAtEnd: machine().loadAverage,
+          // The commit the run started from (the file's revision is taken when it is written).
+          revisionAtStart,
+          wallMinutes: round((Date.now() - t0) / 60_000, 1),
+        }, result));
+        const md = renderVsKubefed(result);
+        writeFileSync(path.join(outDir, 'vs-kubefed.md'), `${md}\n`);
+        process.stdout.write(`${md}\n`);
+        if (outcome.failures.length > 0) log(`controller logs kept in ${workDir}`);
+        else rmSync(workDir, { recursive: true, force: true });
+      } finally {
+        await group.stopAll();
       }
     });
   }

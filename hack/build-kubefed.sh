@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds KubeFed v0.10.0 itself, for the conformance run and the migration test: its e2e test binary
-# (`go test -c` of sigs.k8s.io/kubefed/test/e2e), its controller-manager and kubefedctl, from the Go
+# Builds KubeFed v0.10.0 itself, for the conformance run, the migration test and `npm run bench --
+# --vs-kubefed`: its e2e test binary (`go test -c` of sigs.k8s.io/kubefed/test/e2e), its controller-manager
+# and kubefedctl, and copies its chart's CRDs (into ../crds), from the Go
 # module proxy with the machine's Go toolchain. Like hack/build-binaries.sh, the binaries are cached
 # outside the repository (by version), so a second run returns at once. Go only builds these fixtures.
 #
@@ -26,8 +27,10 @@ mkdir -p "$bin_dir"
 
 log() { printf '[build-kubefed] %s\n' "$*" >&2; }
 
+crd_dir="$(dirname "$bin_dir")/crds"
 need=()
 for b in e2e.test controller-manager kubefedctl; do [ -x "$bin_dir/$b" ] || need+=("$b"); done
+[ -s "$crd_dir/federated-types.yaml" ] || need+=(crds)
 if [ ${#need[@]} -eq 0 ]; then
   log "all KubeFed $KUBEFED_VERSION binaries cached in $bin_dir"
   echo "$bin_dir"
@@ -54,6 +57,18 @@ ldflags+=" -X sigs.k8s.io/kubefed/pkg/version.gitTreeState=clean"
 for b in "${need[@]}"; do
   start=$SECONDS
   case "$b" in
+    crds)
+      # The chart's own CRDs: its core types (KubeFedConfig, KubeFedCluster, FederatedTypeConfig...) and the
+      # federated types its FederatedTypeConfigs name, as `helm install` would create them.
+      module_dir="$(go list -m -f '{{.Dir}}' sigs.k8s.io/kubefed)"
+      mkdir -p "$crd_dir"
+      cp "$module_dir/charts/kubefed/charts/controllermanager/crds/crds.yaml" "$crd_dir/core.yaml.tmp"
+      cp "$module_dir/charts/kubefed/crds/crds.yaml" "$crd_dir/federated-types.yaml.tmp"
+      chmod 644 "$crd_dir"/*.tmp
+      mv "$crd_dir/core.yaml.tmp" "$crd_dir/core.yaml"
+      mv "$crd_dir/federated-types.yaml.tmp" "$crd_dir/federated-types.yaml"
+      log "copied the chart's CRDs into $crd_dir"
+      continue ;;
     e2e.test)
       log "go test -c sigs.k8s.io/kubefed/test/e2e"
       go test -c -trimpath -ldflags "$ldflags" -o "$bin_dir/$b.tmp" sigs.k8s.io/kubefed/test/e2e ;;

@@ -7,8 +7,8 @@
 //
 //   tsx hack/conformance.ts [--subset all|ci] [--focus REGEX] [--gate on|off] [--out FILE] [--spec-timeout S]
 // (hack/conformance.sh builds what it needs first.)
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,11 +17,12 @@ import yaml from 'js-yaml';
 import { repoRoot, resolveBinDir } from '../test/harness/binaries.js';
 import { ControlPlane, freePort, processRuns } from '../test/harness/control-plane.js';
 import { causeOf, CI_SUBSET, inCiSubset, PASS_ORDER, passOf, type PassName } from './lib/conformance/expectations.js';
+import { kubefedBinDir, KUBEFED_VERSION } from './lib/kubefed-release.js';
+import { ProcessGroup } from './lib/process-group.js';
 import { renderReport, resultsTable, summarize, type SpecResult } from './lib/conformance/report.js';
 import { focusFor, parseDryRun, parseSpecRun, specName, type Spec } from './lib/conformance/specs.js';
 
 const execFileAsync = promisify(execFile);
-const KUBEFED_VERSION = 'v0.10.0';
 const CLUSTER_NS = 'kube-federation-system';
 const LIMITED_NS = 'kubefed-limited';
 /** During the in-memory passes kubefed-ts only serves the webhooks, from a namespace with nothing to reconcile. */
@@ -59,64 +60,8 @@ const reportFile = args.out ?? (args.subset === 'all' && !args.focus ? path.join
 
 const log = (message: string): void => console.log(`[conformance] ${message}`);
 
-// ---------------------------------------------------------------------------------------------------
 // Processes we start, listed for a reaper that stops them if this process dies (even by SIGKILL).
-
-interface Child {
-  name: string;
-  proc: ChildProcess & { pid: number };
-  binary: string;
-  /** The exit code (null when killed by a signal), once the process is gone and its log is written. */
-  done: Promise<number | null>;
-}
-const children = new Map<string, Child>();
-let reaperStateFile = '';
-
-function writeReaperState(): void {
-  if (!reaperStateFile) return;
-  const processes = [...children.values()].map((c) => ({ name: c.name, pid: c.proc.pid, binary: c.binary }));
-  // Renamed into place: the reaper must never read a half-written file.
-  writeFileSync(`${reaperStateFile}.tmp`, JSON.stringify({ processes }));
-  renameSync(`${reaperStateFile}.tmp`, reaperStateFile);
-}
-
-function startReaper(workDir: string): void {
-  reaperStateFile = path.join(workDir, 'reaper-state.json');
-  writeReaperState();
-  const reaper = spawn(process.execPath, [path.join(repoRoot, 'test', 'harness', 'reaper.mjs'), String(process.pid), reaperStateFile], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  reaper.unref();
-}
-
-function startChild(name: string, binary: string, argv: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): Child {
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn(binary, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot }) as ChildProcess & { pid: number };
-  proc.stdout?.pipe(out, { end: false });
-  proc.stderr?.pipe(out, { end: false });
-  // 'close' comes after both pipes have ended; then the file is flushed.
-  const done = new Promise<number | null>((resolve) => {
-    proc.once('close', (code) => out.end(() => resolve(code)));
-  });
-  const child = { name, proc, binary, done };
-  children.set(name, child);
-  writeReaperState();
-  return child;
-}
-
-async function stopChild(name: string): Promise<void> {
-  const child = children.get(name);
-  if (!child) return;
-  children.delete(name);
-  if (child.proc.exitCode === null && child.proc.signalCode === null) {
-    child.proc.kill('SIGTERM');
-    const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-    await child.done;
-    clearTimeout(timer);
-  }
-  writeReaperState();
-}
+const children = new ProcessGroup();
 
 // ---------------------------------------------------------------------------------------------------
 // The federation
@@ -261,7 +206,7 @@ async function startKubefedTs(env: Env, namespace: string, scope: 'Cluster' | 'N
   const port = await freePort();
   const rendered = renderChart(env, namespace, scope, port, withTypes);
   kubectl(env, ['apply', '--server-side', '--force-conflicts', '--field-manager=conformance', '-f', '-'], rendered.config);
-  const child = startChild(
+  const child = children.start(
     label,
     process.execPath,
     [
@@ -323,7 +268,7 @@ const PASSES: Record<PassName, PassSetup> = {
 
 async function stopKubefedTs(env: Env, label: string): Promise<void> {
   deleteWebhookRegistrations(env);
-  await stopChild(label);
+  await children.stop(label);
 }
 
 /**
@@ -359,7 +304,7 @@ async function runSpec(env: Env, spec: Spec, pass: PassName, index: number): Pro
     '-single-call-timeout=2m', `-ginkgo.focus=${focusFor(spec)}`, '-ginkgo.noColor', '-ginkgo.v', '-ginkgo.seed=1',
   ];
   const childEnv = { ...process.env, PATH: `${env.wrapperDir}:${env.binDir}:${process.env.PATH ?? ''}`, KUBECONFIG: env.kubeconfig };
-  const child = startChild('e2e.test', path.join(env.kubefedBin, 'e2e.test'), argv, logFile, childEnv);
+  const child = children.start('e2e.test', path.join(env.kubefedBin, 'e2e.test'), argv, logFile, childEnv);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -367,8 +312,7 @@ async function runSpec(env: Env, spec: Spec, pass: PassName, index: number): Pro
   }, specTimeoutMs);
   const exitCode = await child.done;
   clearTimeout(timer);
-  children.delete('e2e.test');
-  writeReaperState();
+  children.forget('e2e.test');
   await stopSpawnedControllerManagers(env);
   const output = readFileSync(logFile, 'utf8');
   const run = parseSpecRun(output, timedOut ? null : exitCode);
@@ -380,14 +324,14 @@ async function runSpec(env: Env, spec: Spec, pass: PassName, index: number): Pro
 async function main(): Promise<void> {
   const started = Date.now();
   const binDir = resolveBinDir([...['etcd', 'kube-apiserver', 'kubectl', 'kube-controller-manager'], 'helm']);
-  const kubefedBin = execFileSync('bash', [path.join(repoRoot, 'hack', 'build-kubefed.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
+  const kubefedBin = kubefedBinDir();
   for (const file of [path.join(kubefedBin, 'e2e.test'), path.join(repoRoot, 'dist', 'main.js'), path.join(repoRoot, 'dist', 'kubefedctl', 'main.js')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run hack/conformance.sh (npm run conformance), which builds it`);
   }
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'kubefed-ts-conformance-'));
   const logDir = path.join(workDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  startReaper(workDir);
+  children.startReaper(workDir);
   log(`logs: ${logDir}`);
 
   log('starting etcd and the host and member kube-apiservers');
@@ -432,7 +376,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const name of [...children.keys()]) await stopChild(name);
+    await children.stopAll();
     if (env) await stopSpawnedControllerManagers(env);
     await cp.stop();
   }

@@ -26,6 +26,10 @@ export interface BenchFederationOptions {
   /** Whether those start Enabled; Disabled lets a benchmark start their sync controller at a moment it chooses. */
   enabled: boolean;
   log: (message: string) => void;
+  /** CRD files for the host (default: kubefed-ts's crds/; KubeFed's own chart CRDs to run KubeFed). */
+  crds?: string[];
+  /** Extra kube-apiserver flags for the members (ControlPlaneOptions.memberApiServerArgs). */
+  memberApiServerArgs?: string[];
 }
 
 /**
@@ -82,7 +86,12 @@ export class BenchFederation {
   /** Starts the control plane and turns it into a federation; stops what it started when that fails. */
   static async start(options: BenchFederationOptions): Promise<BenchFederation> {
     const started = Date.now();
-    const cp = await ControlPlane.start({ members: options.members, binDir: options.binDir, controllerManagers: false });
+    const cp = await ControlPlane.start({
+      members: options.members,
+      binDir: options.binDir,
+      controllerManagers: false,
+      ...(options.memberApiServerArgs ? { memberApiServerArgs: options.memberApiServerArgs } : {}),
+    });
     let fed: BenchFederation | undefined;
     try {
       const host = await RestClient.fromKubeConfig(kubeConfigFromFile(cp.clusters.get('host')!.kubeconfigPath), { name: 'host', userAgent: 'kubefed-ts-bench' });
@@ -92,7 +101,7 @@ export class BenchFederation {
         fed.members.set(name, await RestClient.fromKubeConfig(kc, { name, userAgent: 'kubefed-ts-bench' }));
       }
       fed.kubernetesVersion = (await host.request<{ gitVersion?: string }>('GET', '/version')).gitVersion ?? 'unknown';
-      await installCrds(cp.clusters.get('host')!.kubeconfigPath);
+      await installCrds(cp.clusters.get('host')!.kubeconfigPath, options.crds);
       for (const name of fed.memberNames) await joinMember(fed.hostKc, fed.memberKcs.get(name)!, name);
       await fed.createTypeConfigs(options.kinds, options.enabled);
       options.log(`federation ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${fed.kubernetesVersion})`);
@@ -122,7 +131,7 @@ export class BenchFederation {
    * chart's pod identity), not the admin client certificate, whose chain the API server verifies on every
    * request while a token's verification is cached.
    */
-  private async controllerKubeConfig(): Promise<KubeConfig> {
+  async controllerKubeConfig(): Promise<KubeConfig> {
     // Made once: a restart of the controller (the idle benchmark) must not add the benchmark's writes.
     this.controllerKc ??= await this.makeControllerKubeConfig();
     return this.controllerKc;

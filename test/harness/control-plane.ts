@@ -37,6 +37,8 @@ export interface ControlPlaneOptions {
    * TokenRequests, read on stop. Default: when test logs are captured ($KUBEFED_TEST_LOG_DIR).
    */
   recordSecrets?: boolean;
+  /** Extra kube-apiserver flags for the members only (the host keeps the defaults), e.g. to fit many on 2 cores. */
+  memberApiServerArgs?: string[];
 }
 
 export interface LocalCluster {
@@ -113,6 +115,7 @@ export class ControlPlane {
         binDir: options.binDir,
         controllerManagers: options.controllerManagers ?? true,
         recordSecrets: options.recordSecrets ?? captureDir() !== undefined,
+        memberApiServerArgs: options.memberApiServerArgs ?? [],
         ownerPid: options.ownerPid === undefined ? process.pid : options.ownerPid,
         log: options.log ?? (() => {}),
       },
@@ -281,6 +284,7 @@ export class ControlPlane {
         ? [`--audit-policy-file=${this.auditPolicyPath()}`, `--audit-log-path=${this.auditLogPath(c)}`, '--audit-log-format=json']
         : []),
       '--v=0',
+      ...(c.name === 'host' ? [] : this.opts.memberApiServerArgs),
     ]);
     await this.waitFor(name, () => httpsOk(c, '/readyz'));
   }
@@ -345,7 +349,9 @@ export class ControlPlane {
 
   private async waitFor(name: string, probe: () => Promise<boolean>): Promise<void> {
     const child = this.procs.get(name)!;
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+    // Many API servers starting at once on a small machine (20 members) need longer than a few.
+    const timeoutMs = READY_TIMEOUT_MS * Math.max(1, Math.ceil(this.clusters.size / 10));
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${this.logTail(name)}`);
@@ -353,7 +359,7 @@ export class ControlPlane {
       if (await probe()) return;
       await delay(100);
     }
-    throw new Error(`${name} not ready after ${READY_TIMEOUT_MS / 1000}s:\n${this.logTail(name)}`);
+    throw new Error(`${name} not ready after ${timeoutMs / 1000}s:\n${this.logTail(name)}`);
   }
 
   private logTail(name: string): string {

@@ -102,6 +102,11 @@ export function writesBetween(before: Record<string, number>, after: Record<stri
   return grown;
 }
 
+/** The API server's own /metrics text (Prometheus format). */
+export function apiServerMetrics(kc: KubeConfig): Promise<string> {
+  return rawGet(kc, '/metrics');
+}
+
 async function rawGet(kc: KubeConfig, path: string): Promise<string> {
   const opts: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
