@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import yaml from 'js-yaml';
-import { repoRoot, resolveBinDir } from '../test/harness/binaries.js';
+import { repoRoot, resolveBinDir, resolveKubefedBinDir } from '../test/harness/binaries.js';
 import { ControlPlane, freePort, processRuns } from '../test/harness/control-plane.js';
 import { causeOf, CI_SUBSET, inCiSubset, PASS_ORDER, passOf, type PassName } from './lib/conformance/expectations.js';
 import { renderReport, resultsTable, summarize, type SpecResult } from './lib/conformance/report.js';
@@ -380,8 +380,8 @@ async function runSpec(env: Env, spec: Spec, pass: PassName, index: number): Pro
 async function main(): Promise<void> {
   const started = Date.now();
   const binDir = resolveBinDir([...['etcd', 'kube-apiserver', 'kubectl', 'kube-controller-manager'], 'helm']);
-  const kubefedBin = execFileSync('bash', [path.join(repoRoot, 'hack', 'build-kubefed.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
-  for (const file of [path.join(kubefedBin, 'e2e.test'), path.join(repoRoot, 'dist', 'main.js'), path.join(repoRoot, 'dist', 'kubefedctl', 'main.js')]) {
+  const kubefedBin = resolveKubefedBinDir(['e2e.test']);
+  for (const file of [path.join(repoRoot, 'dist', 'main.js'), path.join(repoRoot, 'dist', 'kubefedctl', 'main.js')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run hack/conformance.sh (npm run conformance), which builds it`);
   }
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'kubefed-ts-conformance-'));
