@@ -1,0 +1,282 @@
+// Migration from a running KubeFed, on the real host + 2 members: KubeFed v0.10.0's own controller-manager
+// (the Go binary, with KubeFed's default KubeFedConfig) propagates a mixed workload — a FederatedNamespace,
+// FederatedConfigMaps, FederatedDeployments with overrides (`op` omitted on /metadata/labels and on the
+// pod's nodeSelector) and a ReplicaSchedulingPreference — and is stopped; kubefed-ts then takes over on the
+// same host. Counted by the members' own `apiserver_request_total`: the takeover writes nothing to any member
+// and, with the PropagatedVersions gate on, nothing to the PropagatedVersions KubeFed left; every status reads
+// Propagation True; and later changes (template, override, RSP) propagate.
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FeatureGateName } from '../../src/api/index.js';
+import type { ControllerManager } from '../../src/manager/controller-manager.js';
+import { overridesVersion, templateVersion } from '../../src/sync/propagated-version.js';
+import { kubeConfigFor, testEnv } from '../harness/env.js';
+import { createFed, getFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../harness/fed-objects.js';
+import {
+  customObjects,
+  getOrUndefined,
+  KUBEFED_NS,
+  prepareFederation,
+  sleep,
+  startManager,
+  waitForNamespacesSettled,
+  waitUntil,
+} from '../harness/federation.js';
+import { kubefedDefaultKubeFedConfig, startKubefedControllerManager } from '../harness/kubefed.js';
+import type { RunningProcess } from '../harness/processes.js';
+
+let host: KubeConfig;
+let member1: KubeConfig;
+let member2: KubeConfig;
+let kubefed: RunningProcess | undefined;
+let manager: ControllerManager | undefined;
+/** The KubeFedConfig before this file replaced it with KubeFed's default (other files expect theirs back). */
+let previousConfig: Obj | undefined;
+const ns = `migrate-${Date.now().toString(36)}`;
+const both = [{ name: 'member1' }, { name: 'member2' }];
+const members = (): Array<[string, KubeConfig]> => [['member1', member1], ['member2', member2]];
+
+const CORE = { group: 'core.kubefed.io', version: 'v1beta1' } as const;
+const RSP = { group: 'scheduling.kubefed.io', version: 'v1alpha1', plural: 'replicaschedulingpreferences' } as const;
+const PV = { group: 'core.kubefed.io', version: 'v1alpha1', plural: 'propagatedversions' } as const;
+
+/** The federated objects of the workload: plural, name, and the target kind that names their PropagatedVersion. */
+const FED_OBJECTS = [
+  { plural: 'federatednamespaces', name: ns, kind: 'Namespace' },
+  { plural: 'federatedconfigmaps', name: 'settings', kind: 'ConfigMap' },
+  { plural: 'federatedconfigmaps', name: 'only-member1', kind: 'ConfigMap' },
+  { plural: 'federateddeployments', name: 'web', kind: 'Deployment' },
+  { plural: 'federateddeployments', name: 'worker', kind: 'Deployment' },
+] as const;
+
+function fed(kind: string, name: string, spec: Obj): Obj {
+  return { apiVersion: 'types.kubefed.io/v1beta1', kind, metadata: { name, namespace: ns }, spec };
+}
+
+function deploymentTemplate(app: string, replicas: number): Obj {
+  return {
+    spec: {
+      replicas,
+      selector: { matchLabels: { app } },
+      template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: 'registry.example/web:1.0' }] } },
+    },
+  };
+}
+
+const WORKLOAD: Obj[] = [
+  fed('FederatedConfigMap', 'settings', {
+    template: { data: { mode: 'blue', retired: 'soon' } },
+    placement: { clusters: both },
+    // KubeFed's manifests omit `op` (replace): on a key the template lacks, it creates it.
+    overrides: [{ clusterName: 'member2', clusterOverrides: [{ path: '/data/region', value: 'us' }] }],
+  }),
+  fed('FederatedConfigMap', 'only-member1', { template: { data: { a: '1' } }, placement: { clusters: [{ name: 'member1' }] } }),
+  fed('FederatedDeployment', 'web', {
+    template: deploymentTemplate('web', 1),
+    placement: { clusters: both },
+    overrides: [
+      {
+        clusterName: 'member1',
+        clusterOverrides: [
+          { path: '/metadata/labels', value: { region: 'eu' } },
+          { path: '/spec/template/spec/nodeSelector', value: { 'topology.kubernetes.io/region': 'eu' } },
+        ],
+      },
+      { clusterName: 'member2', clusterOverrides: [{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'REGION', value: 'us' }] }] },
+    ],
+  }),
+  fed('FederatedDeployment', 'worker', {
+    template: deploymentTemplate('worker', 2),
+    placement: { clusters: [{ name: 'member2' }] },
+    overrides: [{ clusterName: 'member2', clusterOverrides: [{ path: '/spec/replicas', value: 4 }] }],
+  }),
+];
+
+/** 9 replicas of `web`, weighted 1:2 (KubeFed's scheduler writes its placement and /spec/replicas overrides). */
+const WEB_RSP = {
+  apiVersion: 'scheduling.kubefed.io/v1alpha1',
+  kind: 'ReplicaSchedulingPreference',
+  metadata: { name: 'web', namespace: ns },
+  spec: { targetKind: 'FederatedDeployment', totalReplicas: 9, clusters: { member1: { weight: 1 }, member2: { weight: 2 } } },
+};
+
+const MEMBER_RESOURCES = ['namespaces', 'configmaps', 'deployments'];
+const PV_RESOURCES = ['propagatedversions', 'clusterpropagatedversions'];
+
+/**
+ * Writes to the members' namespaces, ConfigMaps and Deployments. Status subresource writes are left out: the
+ * members' own Deployment controllers write those, never a federation controller.
+ */
+async function memberWrites(): Promise<Array<Record<string, number>>> {
+  const counts = await Promise.all(members().map(([, kc]) => writeRequests(kc, MEMBER_RESOURCES)));
+  return counts.map((c) => Object.fromEntries(Object.entries(c).filter(([key]) => !key.includes('/status '))));
+}
+
+async function replicasOf(kc: KubeConfig, name: string): Promise<number | undefined> {
+  return (await getOrUndefined(kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: ns })))?.spec?.replicas;
+}
+
+async function propagatedVersion(name: string): Promise<Obj | undefined> {
+  return getOrUndefined(customObjects(host).getNamespacedCustomObject({ ...PV, namespace: ns, name })) as Promise<Obj | undefined>;
+}
+
+/** Whether the PropagatedVersion of a fed object records its current template and overrides (KubeFed's last step). */
+async function versionsRecorded(plural: string, name: string, kind: string): Promise<boolean> {
+  const object = await getFed(host, plural, name, ns);
+  const pv = await propagatedVersion(`${kind.toLowerCase()}-${name}`);
+  return !!object && pv?.status?.templateVersion === templateVersion(object as never) && pv?.status?.overridesVersion === overridesVersion(object as never);
+}
+
+async function allPropagated(): Promise<boolean> {
+  for (const o of FED_OBJECTS) if ((await propagationOf(host, o.plural, o.name, ns)).status !== 'True') return false;
+  return true;
+}
+
+async function startKubefedTs(propagatedVersions: boolean): Promise<ControllerManager> {
+  const started = await startManager(host, {
+    tweak: (config) => ({ ...config, featureGates: { ...config.featureGates, [FeatureGateName.PropagatedVersions]: propagatedVersions } }),
+  });
+  manager = started;
+  await waitUntil('both members ready', () => started.registry.clusters().filter((c) => c.ready).length >= 2, 60_000);
+  await waitUntil('the default types running', () => started.typeConfigs.controllers().size >= 11, 60_000);
+  return started;
+}
+
+/** Until the sync controllers have nothing queued, a few times in a row (a status write requeues once more). */
+async function settle(started: ControllerManager): Promise<void> {
+  const idle = (): boolean => [...started.typeConfigs.controllers().values()].every((c) => c.pending() === 0);
+  for (let quiet = 0; quiet < 3; ) {
+    await sleep(1_000);
+    quiet = idle() ? quiet + 1 : 0;
+  }
+}
+
+async function stopManager(): Promise<void> {
+  await manager?.stop();
+  manager = undefined;
+}
+
+beforeAll(async () => {
+  host = kubeConfigFor('host');
+  member1 = kubeConfigFor('member1');
+  member2 = kubeConfigFor('member2');
+  await prepareFederation(host, testEnv().clusters.host!.kubeconfigPath, [
+    { name: 'member1', kc: member1 },
+    { name: 'member2', kc: member2 },
+  ]);
+  // KubeFed's Helm chart installs this KubeFedConfig; kubefed-ts reads the same object later.
+  const configRef = { ...CORE, namespace: KUBEFED_NS, plural: 'kubefedconfigs', name: 'kubefed' };
+  previousConfig = (await getOrUndefined(customObjects(host).getNamespacedCustomObject(configRef))) as Obj | undefined;
+  const config = kubefedDefaultKubeFedConfig();
+  if (previousConfig) {
+    await customObjects(host).replaceNamespacedCustomObject({ ...configRef, body: { ...config, metadata: { ...(config.metadata as Obj), resourceVersion: previousConfig.metadata.resourceVersion } } });
+  } else {
+    await customObjects(host).createNamespacedCustomObject({ ...configRef, body: config });
+  }
+  // Other files' namespaces being cleaned up would show their DELETEs in the members' counters.
+  await Promise.all([host, member1, member2].map((kc) => waitForNamespacesSettled(kc)));
+
+  kubefed = await startKubefedControllerManager({ kubeconfigPath: testEnv().clusters.host!.kubeconfigPath });
+  await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  await createFed(host, 'federatednamespaces', fed('FederatedNamespace', ns, { placement: { clusters: both } }));
+  for (const object of WORKLOAD) await createFed(host, `${(object.kind as string).toLowerCase()}s`, object);
+  await customObjects(host).createNamespacedCustomObject({ ...RSP, namespace: ns, body: WEB_RSP });
+
+  // KubeFed is done when every object reads Propagation True, its scheduler's replicas reached the members,
+  // and each PropagatedVersion records the current template and overrides (written after the member writes).
+  await waitUntil('KubeFed propagating the workload', async () =>
+    (await allPropagated()) && (await replicasOf(member1, 'web')) === 3 && (await replicasOf(member2, 'web')) === 6,
+  120_000);
+  await waitUntil('KubeFed recording the PropagatedVersions', async () => {
+    for (const o of FED_OBJECTS) if (!(await versionsRecorded(o.plural, o.name, o.kind))) return false;
+    return true;
+  }, 60_000);
+  await kubefed.stop();
+  kubefed = undefined;
+}, 300_000);
+
+afterAll(async () => {
+  await stopManager();
+  await kubefed?.stop('SIGKILL');
+  // Give the next files the KubeFedConfig they had, and drop the lock KubeFed left behind.
+  const configRef = { ...CORE, namespace: KUBEFED_NS, plural: 'kubefedconfigs', name: 'kubefed' };
+  const current = (await getOrUndefined(customObjects(host).getNamespacedCustomObject(configRef))) as Obj | undefined;
+  if (previousConfig && current) {
+    await customObjects(host).replaceNamespacedCustomObject({
+      ...configRef,
+      body: { ...previousConfig, metadata: { name: 'kubefed', namespace: KUBEFED_NS, resourceVersion: current.metadata.resourceVersion } },
+    });
+  } else if (current) {
+    await customObjects(host).deleteNamespacedCustomObject(configRef);
+  }
+  await getOrUndefined(host.makeApiClient(CoreV1Api).deleteNamespacedConfigMap({ name: 'kubefed-controller-manager', namespace: KUBEFED_NS }));
+}, 60_000);
+
+describe('migrating from a running KubeFed v0.10.0', () => {
+  it('KubeFed propagated the workload as its manifests say (op omitted creates the key)', async () => {
+    const m1 = await member1.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: ns });
+    expect(m1.metadata?.labels).toEqual({ region: 'eu', 'kubefed.io/managed': 'true' });
+    expect(m1.spec?.template?.spec?.nodeSelector).toEqual({ 'topology.kubernetes.io/region': 'eu' });
+    // Written by KubeFed: plain updates under its binary's name, and no hash of kubefed-ts's.
+    expect(m1.metadata?.annotations?.['kubefed.io/propagated-hash']).toBeUndefined();
+    expect(m1.metadata?.managedFields?.map((f) => `${f.manager} ${f.operation}`)).toContain('controller-manager Update');
+    const cm2 = await member2.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'settings', namespace: ns });
+    expect(cm2.data).toEqual({ mode: 'blue', retired: 'soon', region: 'us' });
+    expect(await replicasOf(member2, 'worker')).toBe(4);
+  });
+
+  it('takes over with zero member writes, and every status reads Propagation True', async () => {
+    const before = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    const started = await startKubefedTs(false);
+    await settle(started);
+    await waitUntil('every status Propagation True', allPropagated, 30_000);
+    await sleep(2_000);
+    const after = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    expect({
+      member1: writesBetween(before[0][0]!, after[0][0]!),
+      member2: writesBetween(before[0][1]!, after[0][1]!),
+      propagatedVersions: writesBetween(before[1], after[1]),
+    }).toEqual({ member1: {}, member2: {}, propagatedVersions: {} });
+    for (const o of FED_OBJECTS) {
+      const placed = o.name === 'only-member1' ? ['member1'] : o.name === 'worker' ? ['member2'] : ['member1', 'member2'];
+      expect(await propagationOf(host, o.plural, o.name, ns), `${o.plural} ${o.name}`).toEqual({ status: 'True', clusters: placed });
+    }
+    await stopManager();
+  }, 120_000);
+
+  it('with the PropagatedVersions gate on, adopts the PropagatedVersions KubeFed left instead of rewriting them', async () => {
+    const before = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    const started = await startKubefedTs(true);
+    await settle(started);
+    await sleep(2_000);
+    const after = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    // The garbage collector may delete other files' PropagatedVersions meanwhile; the controller never deletes one.
+    const pvWrites = Object.fromEntries(Object.entries(writesBetween(before[1], after[1])).filter(([key]) => !key.endsWith(' DELETE')));
+    expect({ member1: writesBetween(before[0][0]!, after[0][0]!), member2: writesBetween(before[0][1]!, after[0][1]!), propagatedVersions: pvWrites })
+      .toEqual({ member1: {}, member2: {}, propagatedVersions: {} });
+    for (const o of FED_OBJECTS) expect(await versionsRecorded(o.plural, o.name, o.kind), `${o.plural} ${o.name}`).toBe(true);
+  }, 120_000);
+
+  it('propagates later changes: a template, an override and the RSP', async () => {
+    // A template change, removing a key KubeFed wrote: it goes from the members too.
+    await patchFed(host, 'federatedconfigmaps', 'settings', ns, [{ op: 'replace', path: '/spec/template/data', value: { mode: 'green' } }]);
+    // An override change.
+    await patchFed(host, 'federateddeployments', 'web', ns, [
+      { op: 'replace', path: '/spec/overrides/0/clusterOverrides/1/value', value: { 'topology.kubernetes.io/region': 'eu-west' } },
+    ]);
+    // The RSP: 12 replicas, still 1:2.
+    await customObjects(host).patchNamespacedCustomObject({ ...RSP, namespace: ns, name: 'web', body: [{ op: 'replace', path: '/spec/totalReplicas', value: 12 }] });
+
+    const cmData = async (kc: KubeConfig) => (await getOrUndefined(kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'settings', namespace: ns })))?.data;
+    await expect.poll(() => cmData(member1), { timeout: 30_000 }).toEqual({ mode: 'green' });
+    await expect.poll(() => cmData(member2), { timeout: 30_000 }).toEqual({ mode: 'green', region: 'us' });
+    const nodeSelector = async () =>
+      (await member1.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.template?.spec?.nodeSelector;
+    await expect.poll(nodeSelector, { timeout: 30_000 }).toEqual({ 'topology.kubernetes.io/region': 'eu-west' });
+    await expect.poll(async () => [await replicasOf(member1, 'web'), await replicasOf(member2, 'web')], { timeout: 30_000 }).toEqual([4, 8]);
+    await waitUntil('every status Propagation True', allPropagated, 30_000);
+    // The PropagatedVersions KubeFed left now follow kubefed-ts's writes.
+    await expect.poll(() => versionsRecorded('federatedconfigmaps', 'settings', 'ConfigMap'), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => versionsRecorded('federateddeployments', 'web', 'Deployment'), { timeout: 30_000 }).toBe(true);
+  }, 120_000);
+});
