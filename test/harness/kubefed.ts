@@ -6,9 +6,9 @@ import { startProcess, freePort, type RunningProcess } from './processes.js';
 import { KUBEFED_NS, waitUntil } from './federation.js';
 
 /**
- * The KubeFedConfig KubeFed v0.10.0's Helm chart installs with its default values (its
- * controllermanager/templates/kubefedconfig.yaml): a ConfigMap lock, one worker per type, and the two
- * feature gates its values list.
+ * The KubeFedConfig KubeFed v0.10.0's Helm chart leaves with its default values: its
+ * controllermanager/templates/kubefedconfig.yaml (a ConfigMap lock, one worker per type), with the feature
+ * gates its post-install job then writes.
  */
 export function kubefedDefaultKubeFedConfig(namespace = KUBEFED_NS): Record<string, unknown> {
   return {
@@ -24,6 +24,7 @@ export function kubefedDefaultKubeFedConfig(namespace = KUBEFED_NS): Record<stri
       statusController: { maxConcurrentReconciles: 1 },
       featureGates: [
         { name: 'PushReconciler', configuration: 'Enabled' },
+        { name: 'RawResourceStatusCollection', configuration: 'Disabled' },
         { name: 'SchedulerPreferences', configuration: 'Enabled' },
       ],
     },
@@ -40,6 +41,8 @@ export async function startKubefedControllerManager(options: {
   namespace?: string;
   waitForKind?: string;
   timeoutMs?: number;
+  /** More flags, e.g. `--vmodule=controller=4` for its "Finished reconciling" lines. */
+  extraArgs?: string[];
 }): Promise<RunningProcess> {
   const binary = path.join(resolveKubefedBinDir(['controller-manager']), 'controller-manager');
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
@@ -50,6 +53,7 @@ export async function startKubefedControllerManager(options: {
       '--kubefed-namespace', options.namespace ?? KUBEFED_NS,
       '--healthz-addr', `127.0.0.1:${healthPort}`,
       '--metrics-addr', `127.0.0.1:${metricsPort}`,
+      ...(options.extraArgs ?? []),
     ],
     {},
     { capture: 'kubefed-controller-manager' },

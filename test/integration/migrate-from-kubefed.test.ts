@@ -40,7 +40,7 @@ const CORE = { group: 'core.kubefed.io', version: 'v1beta1' } as const;
 const RSP = { group: 'scheduling.kubefed.io', version: 'v1alpha1', plural: 'replicaschedulingpreferences' } as const;
 const PV = { group: 'core.kubefed.io', version: 'v1alpha1', plural: 'propagatedversions' } as const;
 
-/** The federated objects of the workload: plural, name, and the target kind that names their PropagatedVersion. */
+/** The federated objects of the workload: plural, name, and the target kind (which names their PropagatedVersion). */
 const FED_OBJECTS = [
   { plural: 'federatednamespaces', name: ns, kind: 'Namespace' },
   { plural: 'federatedconfigmaps', name: 'settings', kind: 'ConfigMap' },
@@ -48,6 +48,8 @@ const FED_OBJECTS = [
   { plural: 'federateddeployments', name: 'web', kind: 'Deployment' },
   { plural: 'federateddeployments', name: 'worker', kind: 'Deployment' },
 ] as const;
+/** KubeFed's sync controller's line once it has reconciled a fed object (klog level 4). */
+const finishedLine = (o: (typeof FED_OBJECTS)[number]): string => `Finished reconciling Federated${o.kind} "${ns}/${o.name}"`;
 
 function fed(kind: string, name: string, spec: Obj): Obj {
   return { apiVersion: 'types.kubefed.io/v1beta1', kind, metadata: { name, namespace: ns }, spec };
@@ -279,4 +281,27 @@ describe('migrating from a running KubeFed v0.10.0', () => {
     await expect.poll(() => versionsRecorded('federatedconfigmaps', 'settings', 'ConfigMap'), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => versionsRecorded('federateddeployments', 'web', 'Deployment'), { timeout: 30_000 }).toBe(true);
   }, 120_000);
+
+  it('rolls back: KubeFed started again takes over what kubefed-ts wrote, and propagates a change', async () => {
+    await settle(manager!);
+    for (const o of FED_OBJECTS) await waitUntil(`${o.name}'s PropagatedVersion current`, () => versionsRecorded(o.plural, o.name, o.kind), 30_000);
+    await stopManager();
+    await sleep(1_000);
+    const before = await memberWrites();
+    // Its sync controllers' "Finished reconciling" lines (klog level 4) tell when each object has been seen.
+    kubefed = await startKubefedControllerManager({ kubeconfigPath: testEnv().clusters.host!.kubeconfigPath, extraArgs: ['--vmodule=controller=4'] });
+    await waitUntil('KubeFed reconciling every object', () => FED_OBJECTS.every((o) => kubefed!.output().includes(finishedLine(o))), 60_000);
+    await sleep(3_000);
+    await waitUntil('every status Propagation True', allPropagated, 60_000);
+    const after = await memberWrites();
+    // With the PropagatedVersions kubefed-ts kept current, KubeFed finds nothing to write.
+    expect({ member1: writesBetween(before[0]!, after[0]!), member2: writesBetween(before[1]!, after[1]!) }).toEqual({ member1: {}, member2: {} });
+
+    await patchFed(host, 'federatedconfigmaps', 'settings', ns, [{ op: 'replace', path: '/spec/template/data', value: { mode: 'back' } }]);
+    const cmData = async (kc: KubeConfig) => (await getOrUndefined(kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'settings', namespace: ns })))?.data;
+    await expect.poll(() => cmData(member1), { timeout: 60_000 }).toEqual({ mode: 'back' });
+    await expect.poll(() => cmData(member2), { timeout: 60_000 }).toEqual({ mode: 'back', region: 'us' });
+    await kubefed.stop();
+    kubefed = undefined;
+  }, 180_000);
 });
