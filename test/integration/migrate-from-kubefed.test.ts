@@ -9,10 +9,12 @@ import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureGateName } from '../../src/api/index.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
-import { overridesVersion, templateVersion } from '../../src/sync/propagated-version.js';
+import type { KubeObject } from '../../src/kube/types.js';
+import { objectVersion, overridesVersion, templateVersion } from '../../src/sync/propagated-version.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, getFed, patchFed, propagationOf, writeRequests, writesBetween, type Obj } from '../harness/fed-objects.js';
 import {
+  createDefaultTypeConfigs,
   customObjects,
   getOrUndefined,
   KUBEFED_NS,
@@ -122,11 +124,30 @@ async function propagatedVersion(name: string): Promise<Obj | undefined> {
   return getOrUndefined(customObjects(host).getNamespacedCustomObject({ ...PV, namespace: ns, name })) as Promise<Obj | undefined>;
 }
 
-/** Whether the PropagatedVersion of a fed object records its current template and overrides (KubeFed's last step). */
+/** A member object of the workload, whole. */
+async function memberObject(kc: KubeConfig, kind: string, name: string): Promise<KubeObject | undefined> {
+  const read = kind === 'Namespace'
+    ? kc.makeApiClient(CoreV1Api).readNamespace({ name })
+    : kind === 'ConfigMap'
+      ? kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name, namespace: ns })
+      : kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: ns });
+  return (await getOrUndefined(read as Promise<unknown>)) as KubeObject | undefined;
+}
+
+/**
+ * Whether the PropagatedVersion of a fed object records its current template and overrides and the version of
+ * every member object as it is now: KubeFed's (or our) last step once an object is settled.
+ */
 async function versionsRecorded(plural: string, name: string, kind: string): Promise<boolean> {
   const object = await getFed(host, plural, name, ns);
   const pv = await propagatedVersion(`${kind.toLowerCase()}-${name}`);
-  return !!object && pv?.status?.templateVersion === templateVersion(object as never) && pv?.status?.overridesVersion === overridesVersion(object as never);
+  if (!object || pv?.status?.templateVersion !== templateVersion(object as never) || pv?.status?.overridesVersion !== overridesVersion(object as never)) return false;
+  const versions: Array<{ clusterName: string; version: string }> = [];
+  for (const [cluster, kc] of members()) {
+    const member = await memberObject(kc, kind, name);
+    if (member) versions.push({ clusterName: cluster, version: objectVersion(member) });
+  }
+  return JSON.stringify(pv.status.clusterVersions ?? []) === JSON.stringify(versions);
 }
 
 async function allPropagated(): Promise<boolean> {
@@ -247,14 +268,19 @@ describe('migrating from a running KubeFed v0.10.0', () => {
   }, 120_000);
 
   it('with the PropagatedVersions gate on, adopts the PropagatedVersions KubeFed left instead of rewriting them', async () => {
-    const before = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    const pvStatuses = async (): Promise<Record<string, string>> => {
+      const list = (await customObjects(host).listNamespacedCustomObject({ ...PV, namespace: ns })) as { items: Obj[] };
+      return Object.fromEntries(list.items.map((pv) => [pv.metadata.name, JSON.stringify(pv.status)]));
+    };
+    const before = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES), pvStatuses()]);
     const started = await startKubefedTs(true);
     await settle(started);
     await sleep(2_000);
-    const after = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    const after = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES), pvStatuses()]);
     // The garbage collector may delete other files' PropagatedVersions meanwhile; the controller never deletes one.
     const pvWrites = Object.fromEntries(Object.entries(writesBetween(before[1], after[1])).filter(([key]) => !key.endsWith(' DELETE')));
-    expect({ member1: writesBetween(before[0][0]!, after[0][0]!), member2: writesBetween(before[0][1]!, after[0][1]!), propagatedVersions: pvWrites })
+    const rewritten = Object.keys(after[2]).filter((name) => after[2][name] !== before[2][name]).map((name) => `${name}: ${before[2][name]} -> ${after[2][name]}`);
+    expect({ member1: writesBetween(before[0][0]!, after[0][0]!), member2: writesBetween(before[0][1]!, after[0][1]!), propagatedVersions: pvWrites }, rewritten.join('\n'))
       .toEqual({ member1: {}, member2: {}, propagatedVersions: {} });
     for (const o of FED_OBJECTS) expect(await versionsRecorded(o.plural, o.name, o.kind), `${o.plural} ${o.name}`).toBe(true);
   }, 120_000);
@@ -281,6 +307,17 @@ describe('migrating from a running KubeFed v0.10.0', () => {
     await expect.poll(() => versionsRecorded('federatedconfigmaps', 'settings', 'ConfigMap'), { timeout: 30_000 }).toBe(true);
     await expect.poll(() => versionsRecorded('federateddeployments', 'web', 'Deployment'), { timeout: 30_000 }).toBe(true);
   }, 120_000);
+
+  it('lets a FederatedTypeConfig that KubeFed finalized be deleted', async () => {
+    const ftcRef = { ...CORE, namespace: KUBEFED_NS, plural: 'federatedtypeconfigs', name: 'jobs.batch' };
+    const ftc = (await customObjects(host).getNamespacedCustomObject(ftcRef)) as Obj;
+    expect(ftc.metadata.finalizers).toContain('core.kubefed.io/federated-type-config');
+    await customObjects(host).deleteNamespacedCustomObject(ftcRef);
+    await expect.poll(async () => getOrUndefined(customObjects(host).getNamespacedCustomObject(ftcRef)), { timeout: 20_000 }).toBeUndefined();
+    // Back for the next files (and the rollback below).
+    await createDefaultTypeConfigs(host);
+    await waitUntil('jobs running again', () => manager!.typeConfigs.controllers().has('jobs.batch'), 30_000);
+  });
 
   it('rolls back: KubeFed started again takes over what kubefed-ts wrote, and propagates a change', async () => {
     await settle(manager!);
