@@ -116,6 +116,12 @@ async function memberWrites(): Promise<Array<Record<string, number>>> {
   return counts.map((c) => Object.fromEntries(Object.entries(c).filter(([key]) => !key.includes('/status '))));
 }
 
+/** Writes to the workload's federated objects and RSPs on the host, status writes left out. */
+async function fedSpecWrites(): Promise<Record<string, number>> {
+  const counts = await writeRequests(host, ['federatednamespaces', 'federatedconfigmaps', 'federateddeployments', 'replicaschedulingpreferences']);
+  return Object.fromEntries(Object.entries(counts).filter(([key]) => !key.includes('/status ')));
+}
+
 async function replicasOf(kc: KubeConfig, name: string): Promise<number | undefined> {
   return (await getOrUndefined(kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace: ns })))?.spec?.replicas;
 }
@@ -249,17 +255,19 @@ describe('migrating from a running KubeFed v0.10.0', () => {
   });
 
   it('takes over with zero member writes, and every status reads Propagation True', async () => {
-    const before = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    const before = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES), fedSpecWrites()]);
     const started = await startKubefedTs(false);
     await settle(started);
     await waitUntil('every status Propagation True', allPropagated, 30_000);
     await sleep(2_000);
-    const after = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES)]);
+    const after = await Promise.all([memberWrites(), writeRequests(host, PV_RESOURCES), fedSpecWrites()]);
     expect({
       member1: writesBetween(before[0][0]!, after[0][0]!),
       member2: writesBetween(before[0][1]!, after[0][1]!),
       propagatedVersions: writesBetween(before[1], after[1]),
-    }).toEqual({ member1: {}, member2: {}, propagatedVersions: {} });
+      // Statuses are rewritten in kubefed-ts's form; the objects themselves (KubeFed's schedule too) are not.
+      federatedObjects: writesBetween(before[2], after[2]),
+    }).toEqual({ member1: {}, member2: {}, propagatedVersions: {}, federatedObjects: {} });
     for (const o of FED_OBJECTS) {
       const placed = o.name === 'only-member1' ? ['member1'] : o.name === 'worker' ? ['member2'] : ['member1', 'member2'];
       expect(await propagationOf(host, o.plural, o.name, ns), `${o.plural} ${o.name}`).toEqual({ status: 'True', clusters: placed });
