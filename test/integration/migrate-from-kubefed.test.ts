@@ -7,7 +7,7 @@
 // Propagation True; and later changes (template, override, RSP) propagate.
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeatureGateName } from '../../src/api/index.js';
+import { defaultFederatedTypeConfigs, FeatureGateName } from '../../src/api/index.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import { objectVersion, overridesVersion, templateVersion } from '../../src/sync/propagated-version.js';
@@ -50,8 +50,25 @@ const FED_OBJECTS = [
   { plural: 'federateddeployments', name: 'web', kind: 'Deployment' },
   { plural: 'federateddeployments', name: 'worker', kind: 'Deployment' },
 ] as const;
-/** KubeFed's sync controller's line once it has reconciled a fed object (klog level 4). */
-const finishedLine = (o: (typeof FED_OBJECTS)[number]): string => `Finished reconciling Federated${o.kind} "${ns}/${o.name}"`;
+/**
+ * The federated objects of the host (every default type, every namespace, this file's and others') that the
+ * KubeFed process has not yet reconciled: its sync controllers log `Finished reconciling <Kind> "<key>"` at
+ * klog level 4 once an object's dispatch to the members is done.
+ */
+async function notYetReconciledByKubefed(proc: RunningProcess): Promise<string[]> {
+  const output = proc.output();
+  const missing: string[] = [];
+  for (const ftc of defaultFederatedTypeConfigs(KUBEFED_NS)) {
+    const { group, version, pluralName } = ftc.spec.federatedType;
+    const list = (await customObjects(host).listClusterCustomObject({ group: group!, version, plural: pluralName })) as { items: Obj[] };
+    for (const fedObject of list.items) {
+      const key = fedObject.metadata.namespace ? `${fedObject.metadata.namespace}/${fedObject.metadata.name}` : fedObject.metadata.name;
+      const line = `Finished reconciling ${fedObject.kind} "${key}"`;
+      if (!output.includes(line)) missing.push(line);
+    }
+  }
+  return missing;
+}
 
 function fed(kind: string, name: string, spec: Obj): Obj {
   return { apiVersion: 'types.kubefed.io/v1beta1', kind, metadata: { name, namespace: ns }, spec };
@@ -205,7 +222,7 @@ beforeAll(async () => {
   // Other files' namespaces being cleaned up would show their DELETEs in the members' counters.
   await Promise.all([host, member1, member2].map((kc) => waitForNamespacesSettled(kc)));
 
-  kubefed = await startKubefedControllerManager({ kubeconfigPath: testEnv().clusters.host!.kubeconfigPath });
+  kubefed = await startKubefedControllerManager({ kubeconfigPath: testEnv().clusters.host!.kubeconfigPath, extraArgs: ['--vmodule=controller=4'] });
   await host.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   await createFed(host, 'federatednamespaces', fed('FederatedNamespace', ns, { placement: { clusters: both } }));
   for (const object of WORKLOAD) await createFed(host, `${(object.kind as string).toLowerCase()}s`, object);
@@ -220,6 +237,12 @@ beforeAll(async () => {
     for (const o of FED_OBJECTS) if (!(await versionsRecorded(o.plural, o.name, o.kind))) return false;
     return true;
   }, 60_000);
+  // In a full run the host also holds other files' federated objects, and KubeFed takes them over too: it must
+  // be done with them before it stops, or their writes would be counted as kubefed-ts's.
+  await waitUntil('KubeFed reconciling every federated object of the host', async () => (await notYetReconciledByKubefed(kubefed!)).length === 0, 120_000)
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${(await notYetReconciledByKubefed(kubefed!)).slice(0, 10).join(', ')}`);
+    });
   await kubefed.stop();
   kubefed = undefined;
 }, 300_000);
@@ -335,7 +358,7 @@ describe('migrating from a running KubeFed v0.10.0', () => {
     const before = await memberWrites();
     // Its sync controllers' "Finished reconciling" lines (klog level 4) tell when each object has been seen.
     kubefed = await startKubefedControllerManager({ kubeconfigPath: testEnv().clusters.host!.kubeconfigPath, extraArgs: ['--vmodule=controller=4'] });
-    await waitUntil('KubeFed reconciling every object', () => FED_OBJECTS.every((o) => kubefed!.output().includes(finishedLine(o))), 60_000);
+    await waitUntil('KubeFed reconciling every object', async () => (await notYetReconciledByKubefed(kubefed!)).length === 0, 60_000);
     await sleep(3_000);
     await waitUntil('every status Propagation True', allPropagated, 60_000);
     const after = await memberWrites();
