@@ -3,8 +3,9 @@
 // FederatedConfigMaps, FederatedDeployments with overrides (`op` omitted on /metadata/labels and on the
 // pod's nodeSelector) and a ReplicaSchedulingPreference — and is stopped; kubefed-ts then takes over on the
 // same host. Counted by the members' own `apiserver_request_total`: the takeover writes nothing to any member
-// and, with the PropagatedVersions gate on, nothing to the PropagatedVersions KubeFed left; every status reads
-// Propagation True; and later changes (template, override, RSP) propagate.
+// (nor to the fed objects' specs) and, with the PropagatedVersions gate on, nothing to the PropagatedVersions
+// KubeFed left; every status reads Propagation True; later changes (template, override, RSP) propagate; an FTC
+// KubeFed finalized can be deleted; and a rollback to KubeFed writes nothing to the members either.
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultFederatedTypeConfigs, FeatureGateName } from '../../src/api/index.js';
@@ -229,7 +230,7 @@ beforeAll(async () => {
   await customObjects(host).createNamespacedCustomObject({ ...RSP, namespace: ns, body: WEB_RSP });
 
   // KubeFed is done when every object reads Propagation True, its scheduler's replicas reached the members,
-  // and each PropagatedVersion records the current template and overrides (written after the member writes).
+  // and each PropagatedVersion records the current template, overrides and member versions (its last step).
   await waitUntil('KubeFed propagating the workload', async () =>
     (await allPropagated()) && (await replicasOf(member1, 'web')) === 3 && (await replicasOf(member2, 'web')) === 6,
   120_000);
