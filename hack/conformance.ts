@@ -14,10 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import yaml from 'js-yaml';
-import { repoRoot, resolveBinDir } from '../test/harness/binaries.js';
+import { repoRoot, resolveBinDir, resolveKubefedBinDir } from '../test/harness/binaries.js';
 import { ControlPlane, freePort, processRuns } from '../test/harness/control-plane.js';
 import { causeOf, CI_SUBSET, inCiSubset, PASS_ORDER, passOf, type PassName } from './lib/conformance/expectations.js';
-import { kubefedBinDir, KUBEFED_VERSION } from './lib/kubefed-release.js';
+import { KUBEFED_VERSION } from './lib/kubefed-release.js';
 import { ProcessGroup } from './lib/process-group.js';
 import { renderReport, resultsTable, summarize, type SpecResult } from './lib/conformance/report.js';
 import { focusFor, parseDryRun, parseSpecRun, specName, type Spec } from './lib/conformance/specs.js';
@@ -324,8 +324,8 @@ async function runSpec(env: Env, spec: Spec, pass: PassName, index: number): Pro
 async function main(): Promise<void> {
   const started = Date.now();
   const binDir = resolveBinDir([...['etcd', 'kube-apiserver', 'kubectl', 'kube-controller-manager'], 'helm']);
-  const kubefedBin = kubefedBinDir();
-  for (const file of [path.join(kubefedBin, 'e2e.test'), path.join(repoRoot, 'dist', 'main.js'), path.join(repoRoot, 'dist', 'kubefedctl', 'main.js')]) {
+  const kubefedBin = resolveKubefedBinDir(['e2e.test']);
+  for (const file of [path.join(repoRoot, 'dist', 'main.js'), path.join(repoRoot, 'dist', 'kubefedctl', 'main.js')]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run hack/conformance.sh (npm run conformance), which builds it`);
   }
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'kubefed-ts-conformance-'));

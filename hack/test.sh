@@ -30,6 +30,8 @@ fi
 if [ "${projects[*]}" != "--project unit" ]; then
   echo "== real Kubernetes binaries (built once from the Go module proxy, then cached)"
   bash hack/build-binaries.sh >/dev/null
+  echo "== KubeFed v0.10.0's controller-manager for the migration test (built once from the Go module proxy, then cached)"
+  bash hack/build-kubefed.sh >/dev/null
 fi
 if ! command -v prometheus >/dev/null 2>&1; then
   echo "== Prometheus (Debian's package) for the metrics scrape test"

@@ -2,14 +2,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../test/harness/binaries.js';
+import { repoRoot, resolveKubefedBinDir } from '../../test/harness/binaries.js';
 
 export const KUBEFED_VERSION = 'v0.10.0';
 
 /** The cached bin folder; with `build`, builds what is missing first (needs Go once). */
 export function kubefedBinDir(build = false): string {
-  const args = [path.join(repoRoot, 'hack', 'build-kubefed.sh'), ...(build ? [] : ['--print-dir'])];
-  return execFileSync('bash', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  if (!build) return resolveKubefedBinDir([]);
+  return execFileSync('bash', [path.join(repoRoot, 'hack', 'build-kubefed.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
 }
 
 /** KubeFed's own CRDs (core types and the federated types), copied from its chart by build-kubefed.sh. */

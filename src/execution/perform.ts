@@ -8,7 +8,7 @@
 // update would need a second request to move them: see sync/field-ownership.ts). An object an earlier version
 // created with a POST still gets that ownership patch once, before its first update.
 import { FIELD_MANAGER, MANAGED_LABEL, MANAGED_LABEL_FALSE, PROPAGATED_HASH_ANNOTATION, PropagationStatus } from '../api/constants.js';
-import { applyOwnershipFor } from '../sync/field-ownership.js';
+import { memberApplyOwnership } from '../sync/field-ownership.js';
 import { ApiError, errorMessage, isConflict, isForbidden, isInvalid, isNotFound } from '../kube/errors.js';
 import type { CallControl, RestClient } from '../kube/rest-client.js';
 import { splitKey, type KubeObject, type ResourceType } from '../kube/types.js';
@@ -121,7 +121,7 @@ async function create(
       refused: true,
     };
   }
-  const ownership = existing ? applyOwnershipFor(existing, FIELD_MANAGER) : undefined;
+  const ownership = existing ? memberApplyOwnership(existing) : undefined;
   const intermediate = existing && ownership
     ? await takeApplyOwnership(client, item.type, item.targetKey, existing.metadata?.resourceVersion, JSON.stringify(ownership), control)
     : undefined;
@@ -173,7 +173,7 @@ async function takeApplyOwnership(
     if (!isConflict(err) || retried) throw err;
     // The cache was behind (our own create's watch event not in yet).
     const live = await getOrUndefined(client, type, targetKey, control);
-    const ownership = live ? applyOwnershipFor(live, FIELD_MANAGER) : undefined;
+    const ownership = live ? memberApplyOwnership(live) : undefined;
     if (!live || !ownership) return undefined;
     return takeApplyOwnership(client, type, targetKey, live.metadata?.resourceVersion, JSON.stringify(ownership), control, true);
   }

@@ -1,8 +1,8 @@
 // What a member cache keeps of each object: only what decisions read. A full member object (managedFields,
 // data, spec) costs kilobytes; this costs a few hundred bytes. Whether the object holds what we want is judged
 // once, when its watch event arrives, while the whole object is at hand (see `Judgement`). Pure.
-import { FIELD_MANAGER, MANAGED_LABEL, PROPAGATED_HASH_ANNOTATION } from '../api/constants.js';
-import { applyOwnershipFor } from '../sync/field-ownership.js';
+import { MANAGED_LABEL, PROPAGATED_HASH_ANNOTATION } from '../api/constants.js';
+import { memberApplyOwnership } from '../sync/field-ownership.js';
 import type { KubeObject, ObjectMeta } from '../kube/types.js';
 
 /**
@@ -78,7 +78,7 @@ export function projectMemberObject(object: KubeObject, projection: MemberProjec
     if (spec.replicas !== undefined) kept.spec.replicas = spec.replicas;
     if (spec.selector?.matchLabels) kept.spec.selector = { matchLabels: spec.selector.matchLabels };
   }
-  const ownership = applyOwnershipFor(object, FIELD_MANAGER);
+  const ownership = memberApplyOwnership(object);
   if (ownership) kept.applyOwnership = JSON.stringify(ownership);
   if (judgement) kept.judgement = judgement;
   else kept.unjudged = object;

@@ -31,7 +31,7 @@ import { selectClusters } from '../sync/placement.js';
 import { canonicalJson } from '../sync/render.js';
 import type { Logger } from '../util/log.js';
 import { planReplicas, PlannerInputError } from './planner.js';
-import { appliedReplicas, finalSchedule, phasedSchedule, withSchedule } from './schedule.js';
+import { appliedReplicas, finalSchedule, phasedSchedule, scheduleChanged, withSchedule } from './schedule.js';
 
 export const RspType: ResourceType = {
   group: SCHEDULING_GROUP,
@@ -207,11 +207,8 @@ export class RspController {
     const { schedule, waitingFor } = phasedSchedule({ target: wanted, applied, ready: readyReplicas, readyClusters: new Set(ready.map((c) => c.name)) });
 
     const next = withSchedule(fed.spec?.overrides, schedule);
-    const placementNow = (fed.spec?.placement?.clusters ?? []).map((c) => c.name).sort();
-    const changed =
-      canonicalJson(placementNow) !== canonicalJson(next.clusters.map((c) => c.name)) ||
-      canonicalJson(fed.spec?.overrides ?? []) !== canonicalJson(next.overrides);
-    if (changed) {
+    const placementNow = (fed.spec?.placement?.clusters ?? []).map((c) => c.name);
+    if (scheduleChanged({ placement: placementNow, overrides: fed.spec?.overrides }, next)) {
       try {
         await this.options.host.mergePatch(SCHEDULABLE[kind].federated, splitKey(key).name, splitKey(key).namespace, {
           metadata: { resourceVersion: fed.metadata?.resourceVersion },

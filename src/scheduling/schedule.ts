@@ -2,6 +2,7 @@
 // per-cluster schedule (as KubeFed builds it), the safe order of a move (grow before shrink), and the
 // placement and `/spec/replicas` overrides that carry it, leaving the user's other overrides alone.
 import type { Override } from '../api/federated-resource.js';
+import { canonicalJson } from '../sync/render.js';
 
 export const REPLICAS_PATH = '/spec/replicas';
 
@@ -86,4 +87,22 @@ export function withSchedule(
     .filter((o) => (o.clusterOverrides ?? []).length > 0)
     .sort((a, b) => (a.clusterName ?? '').localeCompare(b.clusterName ?? ''));
   return { clusters: Object.keys(schedule).sort().map((name) => ({ name })), overrides: result };
+}
+
+/**
+ * Whether writing `next` (from `withSchedule`) would change the fed object. The placement is a set, and the
+ * overrides' entries are compared by cluster whatever their order: KubeFed wrote them in Go's random map
+ * order, and rewriting such a schedule only to sort it would, after a migration, cost a fed object write and
+ * (with the PropagatedVersions gate) a PropagatedVersion write for nothing.
+ */
+export function scheduleChanged(
+  current: { placement: readonly string[]; overrides: readonly Override[] | undefined },
+  next: { clusters: ReadonlyArray<{ name: string }>; overrides: readonly Override[] },
+): boolean {
+  const byCluster = (overrides: readonly Override[]): Override[] =>
+    [...overrides].sort((a, b) => (a.clusterName ?? '').localeCompare(b.clusterName ?? ''));
+  return (
+    canonicalJson([...current.placement].sort()) !== canonicalJson(next.clusters.map((c) => c.name)) ||
+    canonicalJson(byCluster(current.overrides ?? [])) !== canonicalJson(next.overrides)
+  );
 }

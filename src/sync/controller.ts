@@ -31,7 +31,7 @@ import type { Logger } from '../util/log.js';
 import { Ledger } from './ledger.js';
 import { outcomeEvents } from './outcome-events.js';
 import { computeNamespacedPlacement, selectClusters } from './placement.js';
-import { judgeMemberObject } from './plan.js';
+import { isWrittenByKubeFed, judgeMemberObject } from './plan.js';
 import { planRelease, planSync, type ClusterSnapshot, type ClusterStatus, type PlacementDecision, type SyncSnapshot } from './plan-sync.js';
 import { desiredHash, renderForCluster, type RenderTarget } from './render.js';
 import { objectVersion } from './propagated-version.js';
@@ -228,7 +228,8 @@ export class SyncController {
     const record = this.ledger.get(cluster, targetKey)?.record;
     if (record && annotated === record.hash && record.resourceVersion === object.metadata?.resourceVersion) return { hash: record.hash, drift: [] };
     const fed = informer.get(this.fedKeyForTarget(targetKey));
-    if (!fed || annotated === undefined) return { hash: undefined, drift: [] };
+    // Without a hash only KubeFed's objects are worth judging (see judgeMemberObject).
+    if (!fed || (annotated === undefined && !isWrittenByKubeFed(object))) return { hash: undefined, drift: [] };
     const rendered = renderForCluster({ fedObject: fed, target: this.renderTarget(fed), cluster });
     if (!rendered.ok) return { hash: undefined, drift: [] };
     return judgeMemberObject(object, { object: rendered.object, hash: desiredHash(rendered.object) });

@@ -7,7 +7,20 @@
 // entry is turned into our `Apply` entry (what kubectl's client-side-to-server-side upgrade does): a template
 // key deleted later is then removed from the member object instead of lingering. Pure: the controller sends the
 // result as one metadata-only patch.
+//
+// KubeFed wrote member objects with plain updates too, under its own field manager: on an object KubeFed wrote
+// (managed, no hash of ours), its `Update` entry is taken over the same way, so a template key removed after
+// the migration goes from the member as well. Fields KubeFed only retained from the member (finalizers,
+// annotations, a Service's allocated ports) are co-owned by whoever set them, so our apply leaves them alone.
+import { FIELD_MANAGER } from '../api/constants.js';
 import type { KubeObject } from '../kube/types.js';
+import { isWrittenByKubeFed } from './plan.js';
+
+/**
+ * KubeFed's controller-manager writes members under its binary's name: client-go's user agent starts with
+ * it, and the API server names the field manager after that prefix.
+ */
+export const KUBEFED_FIELD_MANAGER = 'controller-manager';
 
 interface ManagedFieldsEntry {
   manager?: string;
@@ -20,13 +33,23 @@ interface ManagedFieldsEntry {
 }
 
 /**
- * The managedFields `object` should have so that `manager` owns through `Apply` what it owns through `Update`
- * (main resource only), or undefined when there is nothing to move.
+ * The managedFields a member object should have before our first apply over it: ours moved to `Apply`, and
+ * KubeFed's too when KubeFed wrote it; undefined when there is nothing to move.
  */
-export function applyOwnershipFor(object: KubeObject, manager: string): ManagedFieldsEntry[] | undefined {
+export function memberApplyOwnership(object: KubeObject): ManagedFieldsEntry[] | undefined {
+  return applyOwnershipFor(object, FIELD_MANAGER, isWrittenByKubeFed(object) ? [KUBEFED_FIELD_MANAGER] : []);
+}
+
+/**
+ * The managedFields `object` should have so that `manager` owns through `Apply` what it, or one of the
+ * `predecessors`, owns through `Update` (main resource only), or undefined when there is nothing to move.
+ */
+export function applyOwnershipFor(object: KubeObject, manager: string, predecessors: readonly string[] = []): ManagedFieldsEntry[] | undefined {
   const entries = (object.metadata?.managedFields ?? []) as ManagedFieldsEntry[];
   const isOurs = (e: ManagedFieldsEntry, operation: string): boolean => e.manager === manager && e.operation === operation && !e.subresource;
-  const updates = entries.filter((e) => isOurs(e, 'Update'));
+  const isMoved = (e: ManagedFieldsEntry): boolean =>
+    (e.manager === manager || predecessors.includes(e.manager ?? '')) && e.operation === 'Update' && !e.subresource;
+  const updates = entries.filter(isMoved);
   if (updates.length === 0) return undefined;
   const applied = entries.find((e) => isOurs(e, 'Apply'));
   let fields: Record<string, unknown> = applied?.fieldsV1 ?? {};
@@ -39,7 +62,7 @@ export function applyOwnershipFor(object: KubeObject, manager: string): ManagedF
     fieldsV1: fields,
   };
   if (applied?.time ?? updates[0]!.time) entry.time = applied?.time ?? updates[0]!.time;
-  const rest = entries.filter((e) => !isOurs(e, 'Update') && !isOurs(e, 'Apply'));
+  const rest = entries.filter((e) => !isMoved(e) && !isOurs(e, 'Apply'));
   return [entry, ...rest];
 }
 

@@ -6,7 +6,9 @@
 // desired object (`kubefed.io/propagated-hash`), and we remember the resourceVersion our last write
 // produced. Same hash and same resourceVersion: nothing to do. Same hash but the object changed since (or
 // after a restart, when nothing is remembered): the member cache judged, when the object's watch event came,
-// whether desired ⊆ actual (`judgeMemberObject`); contained means no write.
+// whether desired ⊆ actual (`judgeMemberObject`); contained means no write. A managed object without any hash
+// was written by KubeFed (kubefed-ts taking over from it): it is judged the same way, without the annotation,
+// so a takeover writes nothing where KubeFed left what we want; our first write adds the hash.
 import { MANAGED_LABEL, MANAGED_LABEL_FALSE, MANAGED_LABEL_TRUE, PROPAGATED_HASH_ANNOTATION, PropagationStatus } from '../api/constants.js';
 import type { KubeObject } from '../kube/types.js';
 import type { Judgement, MemberObject } from '../members/member-object.js';
@@ -87,10 +89,13 @@ export function planClusterAction(input: ClusterPlanInput): ClusterAction {
     }
     if (rv !== undefined && record.intermediateResourceVersions?.includes(rv)) return { kind: 'none', status: PropagationStatus.Ok };
   }
-  if (cached.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] !== hash) {
+  const judgement = cached.judgement;
+  const annotated = cached.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION];
+  if (annotated !== hash) {
+    // KubeFed's object (no hash) judged to hold what we want: taken over as it is.
+    if (annotated === undefined && judgement?.hash === hash && judgement.drift.length === 0) return { kind: 'none', status: PropagationStatus.Ok };
     return { kind: 'update', desired, hash, drift: undefined };
   }
-  const judgement = cached.judgement;
   // Never judged against this desired object: write to be sure (rare: see member-object.ts).
   if (!judgement || judgement.hash !== hash) return { kind: 'update', desired, hash, drift: undefined };
   if (judgement.drift.length === 0) return { kind: 'none', status: PropagationStatus.Ok };
@@ -99,21 +104,36 @@ export function planClusterAction(input: ClusterPlanInput): ClusterAction {
 
 /**
  * Whether a whole member object contains the desired object (with its hash annotation and managed label), and
- * if not, where it differs. Only worth asking when the object carries the desired hash: otherwise it is
- * rewritten anyway, and the judgement vouches for nothing.
+ * if not, where it differs. Only worth asking when the object carries the desired hash, or no hash at all but
+ * the managed label (KubeFed wrote it, and knew no hash: then the annotation is not asked for); an object with
+ * another hash is rewritten anyway, and the judgement vouches for nothing.
  */
 export function judgeMemberObject(object: KubeObject, desired: { object: Record<string, unknown>; hash: string } | undefined): Judgement {
-  if (!desired || object.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] !== desired.hash) return { hash: undefined, drift: [] };
-  const wanted = withHash(desired.object, desired.hash);
+  if (!desired) return { hash: undefined, drift: [] };
+  const annotated = object.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION];
+  let wanted: KubeObject;
+  if (annotated === desired.hash) wanted = withHash(desired.object, desired.hash);
+  else if (annotated === undefined && isWrittenByKubeFed(object)) wanted = withManagedLabel(desired.object);
+  else return { hash: undefined, drift: [] };
   return { hash: desired.hash, drift: isSemanticSubset(wanted, object) ? [] : diffPaths(wanted, object) };
+}
+
+/** A managed object without our hash: what KubeFed (or a kubefed-ts before the hash) wrote. */
+export function isWrittenByKubeFed(object: KubeObject): boolean {
+  return object.metadata?.labels?.[MANAGED_LABEL] === MANAGED_LABEL_TRUE && object.metadata?.annotations?.[PROPAGATED_HASH_ANNOTATION] === undefined;
 }
 
 /** The desired object with its hash annotation and the managed label, ready to apply. */
 export function withHash(object: Record<string, unknown>, hash: string): KubeObject {
+  const labelled = withManagedLabel(object);
+  const annotations = { ...((labelled.metadata?.annotations as Record<string, string> | undefined) ?? {}), [PROPAGATED_HASH_ANNOTATION]: hash };
+  return { ...labelled, metadata: { ...labelled.metadata, annotations } };
+}
+
+function withManagedLabel(object: Record<string, unknown>): KubeObject {
   const metadata = (object.metadata ?? {}) as Record<string, unknown>;
-  const annotations = { ...((metadata.annotations as Record<string, string> | undefined) ?? {}), [PROPAGATED_HASH_ANNOTATION]: hash };
   const labels = { ...((metadata.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_LABEL_TRUE };
-  return { ...object, metadata: { ...metadata, labels, annotations } } as KubeObject;
+  return { ...object, metadata: { ...metadata, labels } } as KubeObject;
 }
 
 /** The record that a write producing `written` from a cache that held `before` leaves behind. */

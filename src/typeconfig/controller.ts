@@ -17,7 +17,7 @@ import {
   type FederatedTypeConfig,
 } from '../api/index.js';
 import type { ClusterRegistry } from '../cluster/registry.js';
-import { errorMessage, isNotFound } from '../kube/errors.js';
+import { errorMessage, isConflict, isNotFound } from '../kube/errors.js';
 import type { EventSink } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { WITHOUT_MANAGED_FIELDS, type InformerCache, type InformerLease } from '../kube/informer-cache.js';
@@ -35,6 +35,7 @@ import {
   crdNameOf,
   decideSyncController,
   discoveryServes,
+  finalizersAfterStop,
   NotRunningReason,
   SYNC_CONTROLLER_CONDITION,
   syncCondition,
@@ -148,6 +149,7 @@ export class TypeConfigController {
     const log = this.log.child({ name });
     if (!cached || cached.metadata?.deletionTimestamp) {
       await this.stopController(name);
+      if (cached) await this.releaseKubeFedFinalizer(cached);
       return;
     }
     const ftc = setFederatedTypeConfigDefaults(cached);
@@ -187,6 +189,22 @@ export class TypeConfigController {
     }
     await this.writeStatus(cached, decision.run ? undefined : decision);
     if (!decision.run && decision.warn) return { requeueAfterMs: RETRY_MS };
+  }
+
+  /** Lets a deleted FTC go that still carries KubeFed's finalizer (see finalizersAfterStop). */
+  private async releaseKubeFedFinalizer(ftc: KubeObject): Promise<void> {
+    const finalizers = finalizersAfterStop(ftc.metadata?.finalizers);
+    if (!finalizers) return;
+    try {
+      await this.options.host.mergePatch(FederatedTypeConfigType, ftc.metadata?.name ?? '', this.options.kubefedNamespace, {
+        metadata: { finalizers, resourceVersion: ftc.metadata?.resourceVersion },
+      });
+      this.log.info({ name: ftc.metadata?.name }, 'removed KubeFed\'s finalizer from a deleted FederatedTypeConfig');
+    } catch (err) {
+      // Gone already, or a newer version is on its way (and brings another reconcile).
+      if (isNotFound(err) || isConflict(err)) return;
+      throw err;
+    }
   }
 
   /**

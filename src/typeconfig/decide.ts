@@ -1,5 +1,6 @@
 // Whether an FTC's sync controller should run, and the condition that says why (not): a pure function of
 // what the FederatedTypeConfig controller observed, so every case is a table row in its unit test.
+import { FEDERATED_TYPE_CONFIG_FINALIZER } from '../api/constants.js';
 import type { ResourceType } from '../kube/types.js';
 
 /** `status.conditions[type=SyncControllerRunning]` of an FTC: the reason behind `propagationController`. */
@@ -91,4 +92,14 @@ export function syncCondition(
     message: notRunning?.message ?? 'the sync controller runs',
     lastTransitionTime: unchanged ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
+}
+
+/**
+ * The finalizers a deleted FTC keeps once its sync controller has stopped: all but KubeFed's, which KubeFed put
+ * on every FTC it ran and removed itself at this point (kubefed-ts adds none). Undefined when KubeFed's is not
+ * there: nothing to write. Without this, an FTC deleted after a migration from KubeFed would wait forever.
+ */
+export function finalizersAfterStop(finalizers: readonly string[] | undefined): string[] | undefined {
+  if (!finalizers?.includes(FEDERATED_TYPE_CONFIG_FINALIZER)) return undefined;
+  return finalizers.filter((f) => f !== FEDERATED_TYPE_CONFIG_FINALIZER);
 }

@@ -1,5 +1,5 @@
-// Where hack/build-binaries.sh caches the real Kubernetes binaries; the script is the one place that
-// knows the pinned versions, so we ask it rather than repeat them here.
+// Where hack/build-binaries.sh caches the real Kubernetes binaries, and hack/build-kubefed.sh KubeFed's own;
+// the scripts are the one place that knows the pinned versions, so we ask them rather than repeat them here.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,16 @@ export function resolveBinDir(required: string[] = ['etcd', 'kube-apiserver', 'k
   const missing = required.filter((b) => !existsSync(path.join(binDir, b)));
   if (missing.length > 0) {
     throw new Error(`missing ${missing.join(', ')} in ${binDir}: run 'npm run binaries' (hack/build-binaries.sh) first`);
+  }
+  return binDir;
+}
+
+/** The cached KubeFed binaries' folder; throws with the fix when they have not been built yet. */
+export function resolveKubefedBinDir(required: string[] = ['controller-manager']): string {
+  const binDir = execFileSync('bash', [path.join(repoRoot, 'hack', 'build-kubefed.sh'), '--print-dir'], { encoding: 'utf8' }).trim();
+  const missing = required.filter((b) => !existsSync(path.join(binDir, b)));
+  if (missing.length > 0) {
+    throw new Error(`missing KubeFed's ${missing.join(', ')} in ${binDir}: run 'bash hack/build-kubefed.sh' first (it needs Go once)`);
   }
   return binDir;
 }

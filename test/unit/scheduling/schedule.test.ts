@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appliedReplicas, finalSchedule, phasedSchedule, withSchedule } from '../../../src/scheduling/schedule.js';
+import { appliedReplicas, finalSchedule, phasedSchedule, scheduleChanged, withSchedule } from '../../../src/scheduling/schedule.js';
 
 describe('finalSchedule', () => {
   it.each([
@@ -63,5 +63,29 @@ describe('withSchedule and appliedReplicas', () => {
     const one = withSchedule([{ clusterName: 'b', clusterOverrides: [] }, { clusterName: 'a', clusterOverrides: [] }], { b: 1, a: 2 });
     const two = withSchedule([], { a: 2, b: 1 });
     expect(one).toEqual(two);
+  });
+});
+
+describe('scheduleChanged', () => {
+  // As KubeFed's scheduler left a FederatedDeployment: its overrides in Go's map order, member2 first.
+  const kubefedOverrides = [
+    { clusterName: 'member2', clusterOverrides: [{ path: '/spec/replicas', value: 6 }] },
+    { clusterName: 'member1', clusterOverrides: [{ path: '/metadata/labels', value: { region: 'eu' } }, { path: '/spec/replicas', value: 3 }] },
+  ];
+  const current = { placement: ['member2', 'member1'], overrides: kubefedOverrides };
+
+  it('takes KubeFed\'s schedule as it is, whatever the order of its entries', () => {
+    expect(scheduleChanged(current, withSchedule(kubefedOverrides, { member1: 3, member2: 6 }))).toBe(false);
+  });
+
+  it.each([
+    ['other replicas', { member1: 4, member2: 8 }],
+    ['another cluster', { member1: 9 }],
+  ])('sees %s', (_what, schedule) => {
+    expect(scheduleChanged(current, withSchedule(kubefedOverrides, schedule))).toBe(true);
+  });
+
+  it('sees a placement that differs from the schedule', () => {
+    expect(scheduleChanged({ ...current, placement: ['member1'] }, withSchedule(kubefedOverrides, { member1: 3, member2: 6 }))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyOwnershipFor, mergeFieldSets } from '../../../src/sync/field-ownership.js';
+import { applyOwnershipFor, KUBEFED_FIELD_MANAGER, memberApplyOwnership, mergeFieldSets } from '../../../src/sync/field-ownership.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 
 const withManagedFields = (managedFields: unknown[]): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', managedFields } });
@@ -45,6 +45,31 @@ describe('applyOwnershipFor', () => {
         fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:paused': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } },
       },
     ]);
+  });
+});
+
+describe('memberApplyOwnership', () => {
+  // As KubeFed v0.10.0 leaves a member object: its plain updates under its binary's name, beside the member's own.
+  const kubefedEntry = { manager: KUBEFED_FIELD_MANAGER, operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:retired': {} } } };
+  const membersOwn = { manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': {} } } };
+  const object = (labels: Record<string, string>, annotations: Record<string, string> = {}): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'x', labels, annotations, managedFields: [kubefedEntry, membersOwn] },
+  });
+
+  it('takes over KubeFed\'s Update entry on an object KubeFed wrote, so that a key it wrote can be removed later', () => {
+    expect(memberApplyOwnership(object({ 'kubefed.io/managed': 'true' }))).toEqual([
+      { manager: 'kubefed-ts', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:retired': {} } } },
+      membersOwn,
+    ]);
+  });
+
+  it('leaves a manager of that name alone on objects KubeFed did not write', () => {
+    // Not managed: someone else's object (adopted only through a create, which sends ours alone).
+    expect(memberApplyOwnership(object({}))).toBeUndefined();
+    // Carrying our hash: ours since, and the entry is not KubeFed's to take.
+    expect(memberApplyOwnership(object({ 'kubefed.io/managed': 'true' }, { 'kubefed.io/propagated-hash': 'h1' }))).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crdNameOf, decideSyncController, discoveryServes, syncCondition, type RunInputs } from '../../../src/typeconfig/decide.js';
+import { crdNameOf, decideSyncController, discoveryServes, finalizersAfterStop, syncCondition, type RunInputs } from '../../../src/typeconfig/decide.js';
 
 const runnable: RunInputs = {
   propagationEnabled: true,
@@ -62,5 +62,16 @@ describe('crdNameOf and discoveryServes', () => {
     [null, false],
   ])('discoveryServes(%j, "widgets") = %s', (list, served) => {
     expect(discoveryServes(list, 'widgets')).toBe(served);
+  });
+});
+
+describe('finalizersAfterStop', () => {
+  it.each([
+    ['KubeFed\'s alone', ['core.kubefed.io/federated-type-config'], []],
+    ['KubeFed\'s beside another', ['example.com/keep', 'core.kubefed.io/federated-type-config'], ['example.com/keep']],
+    ['only others: nothing to write', ['example.com/keep'], undefined],
+    ['none', undefined, undefined],
+  ])('%s', (_what, finalizers, kept) => {
+    expect(finalizersAfterStop(finalizers)).toEqual(kept);
   });
 });
