@@ -149,7 +149,8 @@ function makeWebhookCert(certDir: string): string {
 
 /**
  * `controller-manager` on PATH for the specs that spawn one: dist/main.js on free ports, logging to stderr
- * (which the suite reads). Each records its pid so that none outlives its spec.
+ * (which the suite reads) in text format: the suite looks for `Using valid KubeFedConfig "ns/name"` with
+ * plain quotes, which JSON escapes. Each records its pid so that none outlives its spec.
  */
 function writeControllerManagerWrapper(env: Env): void {
   mkdirSync(env.wrapperDir, { recursive: true });
@@ -159,7 +160,7 @@ function writeControllerManagerWrapper(env: Env): void {
     `#!/bin/sh
 # KubeFed's e2e suite spawns \`controller-manager\`: run kubefed-ts's instead (written by hack/conformance.ts).
 echo "$$" > "${env.spawnedPidDir}/$$"
-exec "${process.execPath}" "${path.join(repoRoot, 'dist', 'main.js')}" --health-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 "$@"
+exec "${process.execPath}" "${path.join(repoRoot, 'dist', 'main.js')}" --health-addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 --log-format text "$@"
 `,
   );
   chmodSync(file, 0o755);

@@ -3,7 +3,7 @@
 # real kube-apiservers). .ci/run calls exactly this. Every controller-manager the integration tests start
 # logs at debug level into a capture folder, and the run fails if any token or key shows up in those logs
 # (the credential scan, test/harness/credential-scan.ts).
-#   bash hack/test.sh                          # all tests
+#   bash hack/test.sh                          # all tests, then the CI subset of KubeFed's e2e suite
 #   bash hack/test.sh unit                     # only the unit group (no servers)
 #   bash hack/test.sh integration FILE...      # only these integration test files
 #   bash hack/test.sh conformance              # KubeFed's e2e suite, CI subset (hack/conformance.sh)
@@ -88,5 +88,11 @@ if [ -n "$log_dir" ]; then
   else
     rm -rf "$log_dir"
   fi
+fi
+# The whole suite ends with the CI subset of KubeFed's own e2e suite against kubefed-ts (a few minutes;
+# KUBEFED_CONFORMANCE=0 leaves it out).
+if [ "${1:-all}" = "all" ] && [ ${#files[@]} -eq 0 ] && [ "${KUBEFED_CONFORMANCE:-1}" != "0" ]; then
+  echo "== KubeFed v0.10.0's e2e suite, CI subset (hack/conformance.sh --subset ci)"
+  bash hack/conformance.sh --subset ci || status=1
 fi
 exit "$status"
