@@ -149,6 +149,7 @@ export class TypeConfigController {
     const log = this.log.child({ name });
     if (!cached || cached.metadata?.deletionTimestamp) {
       await this.stopController(name);
+      if (name === NAMESPACES_FTC_NAME) await this.dropNamespaceFederation();
       if (cached) await this.releaseKubeFedFinalizer(cached);
       return;
     }
@@ -160,7 +161,7 @@ export class TypeConfigController {
       scope: this.options.scope,
       targetNamespaced: spec.target.namespaced,
       needsNamespaces: spec.target.namespaced && !spec.isNamespace,
-      namespacesRunning: this.running.has(NAMESPACES_FTC_NAME),
+      namespacesReady: this.namespaceFederation !== undefined,
       typeProblem: undefined,
     };
     let decision: RunDecision = decideSyncController(inputs);
@@ -174,6 +175,12 @@ export class TypeConfigController {
       decision = decideSyncController({ ...inputs, typeProblem: served.problem ?? served.uncertain });
     }
 
+    if (spec.isNamespace && this.options.scope === 'Namespaced') {
+      // A namespace-scoped control plane never runs the namespaces type (Namespace is cluster-scoped), but its
+      // FederatedNamespaces still narrow the placement of namespaced types, as in KubeFed, where namespaced
+      // types need the namespaces FTC to exist, not to run.
+      this.ensureNamespaceFederation(spec);
+    }
     const current = this.running.get(name);
     if (current && (!decision.run || current.generation !== generation)) await this.stopController(name);
     if (decision.run && !this.running.has(name)) {
@@ -259,11 +266,7 @@ export class TypeConfigController {
     });
     await controller.start();
     this.running.set(name, { controller, generation });
-    if (spec.isNamespace) {
-      this.namespaceFederation = this.createNamespaceFederation(spec);
-      // Namespaced types were waiting for this one.
-      for (const ftc of this.informer.list()) if (ftc.metadata?.name !== name) this.queue.add(ftc.metadata?.name ?? '');
-    }
+    if (spec.isNamespace) this.ensureNamespaceFederation(spec);
     this.log.info({ name, federatedType: spec.federated.kind, targetType: spec.target.kind }, `Started sync controller for ${JSON.stringify(spec.federated.kind)}`);
   }
 
@@ -273,14 +276,24 @@ export class TypeConfigController {
     this.log.info({ name }, `Stopping controller for ${JSON.stringify(`${this.options.kubefedNamespace}/${name}`)}`);
     this.running.delete(name);
     await current.controller.stop();
-    if (name === NAMESPACES_FTC_NAME) {
-      await this.namespaceFederation?.close();
-      this.namespaceFederation = undefined;
-      // Namespaced controllers were built on the namespace placement that just went away.
-      for (const other of [...this.running.keys()]) {
-        await this.stopController(other);
-        this.queue.add(other);
-      }
+    if (name === NAMESPACES_FTC_NAME) await this.dropNamespaceFederation();
+  }
+
+  /** FederatedNamespace placements, once the namespaces type is there; namespaced types wait for them. */
+  private ensureNamespaceFederation(spec: FederatedTypeSpec): void {
+    if (this.namespaceFederation) return;
+    this.namespaceFederation = this.createNamespaceFederation(spec);
+    for (const ftc of this.informer.list()) if (ftc.metadata?.name !== NAMESPACES_FTC_NAME) this.queue.add(ftc.metadata?.name ?? '');
+  }
+
+  private async dropNamespaceFederation(): Promise<void> {
+    if (!this.namespaceFederation) return;
+    await this.namespaceFederation.close();
+    this.namespaceFederation = undefined;
+    // Namespaced controllers were built on the namespace placement that just went away.
+    for (const other of [...this.running.keys()]) {
+      await this.stopController(other);
+      this.queue.add(other);
     }
   }
 

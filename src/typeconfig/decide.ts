@@ -20,9 +20,13 @@ export interface RunInputs {
   propagationEnabled: boolean;
   scope: 'Cluster' | 'Namespaced';
   targetNamespaced: boolean;
-  /** A namespaced type other than FederatedNamespace: it needs the `namespaces` FTC running. */
+  /** A namespaced type other than FederatedNamespace: it needs the `namespaces` FTC's placements. */
   needsNamespaces: boolean;
-  namespacesRunning: boolean;
+  /**
+   * Whether FederatedNamespace placements are read: once the `namespaces` sync controller runs, or, in a
+   * namespace-scoped control plane (which never runs it), once the `namespaces` FTC exists.
+   */
+  namespacesReady: boolean;
   /** Why the host does not serve the federated or the target type, when it does not. */
   typeProblem: string | undefined;
 }
@@ -45,7 +49,7 @@ export function decideSyncController(inputs: RunInputs): RunDecision {
       warn: true,
     };
   }
-  if (inputs.needsNamespaces && !inputs.namespacesRunning) {
+  if (inputs.needsNamespaces && !inputs.namespacesReady) {
     return {
       run: false,
       reason: NotRunningReason.NamespacesTypeNotRunning,

@@ -6,17 +6,17 @@ const runnable: RunInputs = {
   scope: 'Cluster',
   targetNamespaced: true,
   needsNamespaces: true,
-  namespacesRunning: true,
+  namespacesReady: true,
   typeProblem: undefined,
 };
 
 describe('decideSyncController', () => {
   it.each<[string, Partial<RunInputs>, unknown]>([
     ['everything in place', {}, { run: true }],
-    ['a cluster-scoped type needs no namespaces FTC', { targetNamespaced: false, needsNamespaces: false, namespacesRunning: false }, { run: true }],
+    ['a cluster-scoped type needs no namespaces FTC', { targetNamespaced: false, needsNamespaces: false, namespacesReady: false }, { run: true }],
     ['propagation Disabled (no warning: on purpose)', { propagationEnabled: false, typeProblem: 'gone' }, { run: false, reason: 'PropagationDisabled', warn: false }],
     ['a cluster-scoped type in a namespace-scoped control plane', { scope: 'Namespaced', targetNamespaced: false, needsNamespaces: false }, { run: false, reason: 'ClusterScopedTypeInNamespacedScope', warn: true }],
-    ['the namespaces FTC not running', { namespacesRunning: false }, { run: false, reason: 'NamespacesTypeNotRunning', warn: true }],
+    ['the namespaces FTC not running', { namespacesReady: false }, { run: false, reason: 'NamespacesTypeNotRunning', warn: true }],
     [
       'the type not served by the host',
       { typeProblem: 'the target type widgets.example.io/v1 is not served by the host cluster (is its CRD installed?)' },
