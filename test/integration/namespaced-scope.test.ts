@@ -8,7 +8,7 @@ import { ControllerManager } from '../../src/manager/controller-manager.js';
 import { harnessLogger } from '../harness/log-capture.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, deleteFed, getFed, propagationOf } from '../harness/fed-objects.js';
-import { createDefaultTypeConfigs, fastConfig, getOrUndefined, joinMember, prepareFederation, waitUntil } from '../harness/federation.js';
+import { createDefaultTypeConfigs, fastConfig, getOrUndefined, installCrds, joinMember, waitUntil } from '../harness/federation.js';
 
 let host: KubeConfig;
 let member1: KubeConfig;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
   member2 = kubeConfigFor('member2');
-  await prepareFederation(host, testEnv().clusters.host!.kubeconfigPath, []);
+  await installCrds(testEnv().clusters.host!.kubeconfigPath);
   // The control plane's own namespace holds its KubeFedClusters and FTCs (joinMember also creates it on each member).
   await joinMember(host, member1, 'member1', { namespace: ns });
   await joinMember(host, member2, 'member2', { namespace: ns });
