@@ -88,17 +88,17 @@ const KNOWN: KnownCause[] = [
   {
     message: /PropagatedVersion|propagated version/i,
     gate: true,
-    reason: 'no PropagatedVersion recorded: the sync controller does not write them yet (issue #11 item 2)',
+    reason: 'no PropagatedVersion recorded although the gate is on (a bug: the sync controller records one after each settled change)',
     deliberate: false,
   },
   {
     message: /ApplyOverridesFailed|target does not exist|use add to create it/,
-    reason: 'override `replace` of a missing key refused (issue #11 item 1, override semantics)',
+    reason: 'override `replace` of a missing key refused (a bug: KubeFed creates the key when its parent is an object)',
     deliberate: false,
   },
   {
     message: /Using valid KubeFedConfig|Starting cluster controller|Failed to verify log message/,
-    reason: 'KubeFed\'s log wording missing (issue #11 item 4)',
+    reason: 'KubeFed\'s log line not found in the spawned controller-manager\'s output (its wrapper logs in text format, where quotes stay plain)',
     deliberate: false,
   },
 ];
