@@ -75,7 +75,8 @@ export async function joinMember(
   await ignoreExists(
     memberRbac.createClusterRoleBinding({
       body: {
-        metadata: { name: `kubefed-ts-${name}` },
+        // Named after the namespace too: a binding of the same cluster name joined elsewhere binds another subject.
+        metadata: { name: namespace === KUBEFED_NS ? `kubefed-ts-${name}` : `kubefed-ts-${namespace}-${name}` },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
         subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
       },

@@ -2,7 +2,7 @@
 // and members: it never runs the namespaces type (Namespace is cluster-scoped), yet its namespaced types run as
 // soon as the namespaces FTC exists, as in KubeFed; they propagate inside its own namespace, and a
 // FederatedNamespace there narrows their placement.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerManager } from '../../src/manager/controller-manager.js';
 import { harnessLogger } from '../harness/log-capture.js';
@@ -58,6 +58,10 @@ afterAll(async () => {
   await waitUntil('fed objects gone', async () => !(await getFed(host, 'federatedconfigmaps', 'limited', ns)) && !(await getFed(host, 'federatedconfigmaps', 'narrowed', ns)), 30_000).catch(() => undefined);
   await manager?.stop();
   await host.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+  for (const [name, kc] of [['member1', member1], ['member2', member2]] as const) {
+    await kc.makeApiClient(RbacAuthorizationV1Api).deleteClusterRoleBinding({ name: `kubefed-ts-${ns}-${name}` }).catch(() => undefined);
+    await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+  }
 });
 
 describe('a namespace-scoped control plane', () => {
