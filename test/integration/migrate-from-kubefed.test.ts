@@ -320,9 +320,14 @@ describe('migrating from a running KubeFed v0.10.0', () => {
   it('propagates later changes: a template, an override and the RSP', async () => {
     // A template change, removing a key KubeFed wrote: it goes from the members too.
     await patchFed(host, 'federatedconfigmaps', 'settings', ns, [{ op: 'replace', path: '/spec/template/data', value: { mode: 'green' } }]);
-    // An override change.
+    // An override change. KubeFed's scheduler rewrote the overrides in Go's map order: find member1's nodeSelector.
+    const web = (await getFed(host, 'federateddeployments', 'web', ns))!;
+    const overrides = (web.spec as { overrides: Array<{ clusterName: string; clusterOverrides: Array<{ path: string }> }> }).overrides;
+    const i = overrides.findIndex((o) => o.clusterName === 'member1');
+    const j = overrides[i]!.clusterOverrides.findIndex((c) => c.path === '/spec/template/spec/nodeSelector');
     await patchFed(host, 'federateddeployments', 'web', ns, [
-      { op: 'replace', path: '/spec/overrides/0/clusterOverrides/1/value', value: { 'topology.kubernetes.io/region': 'eu-west' } },
+      { op: 'test', path: `/spec/overrides/${i}/clusterOverrides/${j}/path`, value: '/spec/template/spec/nodeSelector' },
+      { op: 'replace', path: `/spec/overrides/${i}/clusterOverrides/${j}/value`, value: { 'topology.kubernetes.io/region': 'eu-west' } },
     ]);
     // The RSP: 12 replicas, still 1:2.
     await customObjects(host).patchNamespacedCustomObject({ ...RSP, namespace: ns, name: 'web', body: [{ op: 'replace', path: '/spec/totalReplicas', value: 12 }] });

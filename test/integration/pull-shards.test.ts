@@ -12,7 +12,7 @@ import { BUNDLES, REPORTS } from '../../src/pull/shard-store.js';
 import { ShardWriter } from '../../src/pull/shard-writer.js';
 import { kubeConfigFor } from '../harness/env.js';
 import { writeRequests, writesBetween } from '../harness/fed-objects.js';
-import { sleep, waitUntil } from '../harness/federation.js';
+import { sleep, waitForNamespacesSettled, waitUntil } from '../harness/federation.js';
 import { harnessLogger } from '../harness/log-capture.js';
 
 const ns = `shards-${Date.now().toString(36)}`;
@@ -56,6 +56,8 @@ describe('ShardWriter and ShardReader', () => {
     expect(listed.data?.[entryDataKey('demo/cm-7')]).toBe(entry('demo/cm-7'));
     expect(listed.metadata?.annotations?.['kubefed.io/shards']).toBe('1');
 
+    // Other files' namespaces being cleaned up would show as configmaps DELETEs here.
+    await waitForNamespacesSettled(kc);
     const mark = await writeRequests(kc, ['configmaps']);
     const second = writer();
     await second.load();
