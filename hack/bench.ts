@@ -385,7 +385,7 @@ async function main(): Promise<number> {
         write('pull', meta('pull mode against push mode', {
           ...p,
           kind: 'configmap',
-          order: 'push, then pull, each on a fresh federation (etcd, host and member kube-apiservers)',
+          order: 'push, then pull, each on a fresh federation (etcd, host and member kube-apiservers, a kube-controller-manager per cluster)',
           controller: 'node dist/main.js (src compiled by tsconfig.build.json), its defaults (maxConcurrentReconciles 16), leader election on, host credentials a ServiceAccount token',
           agents: 'pull: one node dist/agent/main.js per member, started as the pull-mode tests start it, with the host kubeconfig `kubefedctl join --mode pull` wrote, leader election on, the heartbeat every heartbeatInterval (the agent\'s default; the tests use 1 s)',
           loadAverageAtStart: startedAt.loadAverage,

@@ -37,6 +37,11 @@ export interface BenchFederationOptions {
    * which writes each member's agent host kubeconfig (`agentKubeconfigs`); the benchmark starts the agents.
    */
   syncMode?: 'push' | 'pull';
+  /**
+   * A kube-controller-manager per cluster (ControlPlaneOptions.controllerManagers; default none): pull-mode join
+   * waits for the host's token controller to fill in the agent's token Secret.
+   */
+  controllerManagers?: boolean;
 }
 
 /**
@@ -98,7 +103,7 @@ export class BenchFederation {
     const cp = await ControlPlane.start({
       members: options.members,
       binDir: options.binDir,
-      controllerManagers: false,
+      controllerManagers: options.controllerManagers ?? false,
       ...(options.memberApiServerArgs ? { memberApiServerArgs: options.memberApiServerArgs } : {}),
     });
     let fed: BenchFederation | undefined;

@@ -70,7 +70,8 @@ async function startAgent(env: PullEnvironment, fed: BenchFederation, cluster: s
 export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: PullParameters): Promise<PullModeRun> {
   const log = (m: string): void => env.log(`${mode}: ${m}`);
   const started = performance.now();
-  const fed = await BenchFederation.start({ members: p.members, binDir: env.binDir, kinds: ['configmap'], enabled: false, log, syncMode: mode });
+  // Kube-controller-managers in both modes, so that the two differ only in how members are joined and served.
+  const fed = await BenchFederation.start({ members: p.members, binDir: env.binDir, kinds: ['configmap'], enabled: false, log, syncMode: mode, controllerManagers: true });
   let controller: ControllerProcess | undefined;
   const agents: AgentProcess[] = [];
   const informers: Informer[] = [];

@@ -437,7 +437,9 @@ From \`bench/results/pull.json\` (\`npx tsx hack/bench.ts --only pull\`), ${f.da
 ${f.revision.commit.slice(0, 10)}${f.revision.dirty ? ' + uncommitted src changes' : ''}. ${size} Machine: ${f.machine.cpu}, ${f.machine.cores} cores,
 shared with other work: load average ${load(p.loadAverageAtStart)} at the start and ${load(p.loadAverageAtEnd)} at the end.
 
-Each mode runs on a fresh federation (etcd, a host and ${String(p.members)} member kube-apiservers) in the same benchmark run, ${String(p.order).replace(/^push, then pull, /, 'push first, ')}.
+Each mode runs on a fresh federation (etcd, a host and ${String(p.members)} member kube-apiservers, and in both modes a kube-controller-manager
+per cluster with the namespace, garbage-collector, service-account and token controllers, as in the integration tests: join waits
+for the host's token controller to fill in the agent's token Secret) in the same benchmark run, push first.
 **Push**: the members joined in push mode, as KubeFed joins them. **Pull**: the members joined with \`kubefedctl join --mode pull\`
 (the host holds no member credential), one \`kubefed-agent\` process per member (\`node dist/agent/main.js\`, the host
 kubeconfig join wrote, leader election on, heartbeat every ${String(p.heartbeatInterval)}, the agent's default). The controller-manager runs as a
