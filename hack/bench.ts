@@ -372,7 +372,7 @@ async function main(): Promise<number> {
   // H: pull mode against push mode, each on fresh API servers in this one run (issue #15).
   if (only.has('pull')) {
     await phase(`pull mode against push mode: ${SIZES.objects} FederatedConfigMaps → 2 members`, async () => {
-      const p: PullParameters = { objects: SIZES.objects, members: 2, heartbeatInterval: '10s', convergeTimeoutMs: 15 * 60_000 };
+      const p: PullParameters = { objects: SIZES.objects, members: 2, heartbeatInterval: '10s', convergeTimeoutMs: (quick ? 5 : 15) * 60_000 };
       const dist = await buildDist(log);
       const workDir = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-bench-pull-'));
       const group = new ProcessGroup();

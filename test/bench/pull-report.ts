@@ -136,6 +136,8 @@ export function pullRows(push: PullModeRun, pull: PullModeRun): Row[] {
     num('time to converge, s', (x) => x.convergeSeconds),
     num('host requests per object (every verb)', (x) => x.hostRequestsPerObject),
     text('host requests per object, by verb', f.map((x) => formatVerbs(x.hostRequestsPerObjectByVerb, 1))),
+    // Which resources the requests went to: tells the bundles and reports from the federated objects.
+    text('host requests per object, by resource and verb', [push, pull].map((r) => formatVerbs(sumClusters(r.requests, isHost), n, 3))),
     num('host writes per object', (x) => x.hostWritesPerObject),
     num('host kube-apiserver CPU, s', (x) => x.hostApiserverCpuSeconds),
     num('host kube-apiserver CPU ms per object', (x) => (x.hostApiserverCpuSeconds * 1000) / n),

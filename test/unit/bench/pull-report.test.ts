@@ -113,6 +113,7 @@ describe('the report', () => {
     expect(md).toContain('| figure | push | pull | pull / push |');
     expect(md).toContain('| controller-manager CPU ms per object | 20.00 | 5.00 | 0.25× |');
     expect(md).toContain('| host requests per object, by verb | PATCH 2.00, PUT 0.05, WATCH 0.01 | PATCH 2.00, PUT 0.05, WATCH 0.01 |  |');
+    expect(md).toContain('| host requests per object, by resource and verb | federatedconfigmaps PATCH 1.000, federatedconfigmaps WATCH 0.010, federatedconfigmaps/status PATCH 1.000, leases PUT 0.050 |');
     expect(md).toContain('| time to converge | 11.00 s pull, 10.00 s push | 1.10× | ≤ 1.2× push | yes |');
     expect(md).not.toContain('timed out');
   });
