@@ -152,6 +152,24 @@ export function pullRows(push: PullModeRun, pull: PullModeRun): Row[] {
   ];
 }
 
+/**
+ * When the controller's CPU target is missed, what bounds it, from the run's own figures: the host-side work per
+ * object (its host writes) stays with the controller in both modes; only the member side moved to the agents.
+ */
+export function controllerCpuNote(push: PullModeRun, pull: PullModeRun): string {
+  const [fPush, fPull] = [pullFigures(push), pullFigures(pull)];
+  const [cpu] = pullTargets(fPush, fPull);
+  if (!cpu || cpu.met || !Number.isFinite(cpu.value)) return '';
+  const saved = fPush.controllerCpuMsPerObject - fPull.controllerCpuMsPerObject;
+  const memberWrites = writesOf(sumClusters(push.requests, isMember)) / push.objects;
+  return `**What bounds the controller's CPU.** Its host writes per object are ${formatNumber(fPush.hostWritesPerObject, 2)} in push mode and ` +
+    `${formatNumber(fPull.hostWritesPerObject, 2)} in pull mode: the finalizer, the status and the Events stay with the central controller in both ` +
+    `modes, and so do its reconciles, renders and host watches. What moved to the agents is the member side, ${formatNumber(memberWrites, 2)} member writes ` +
+    `per object and the member watches: pull mode saved ${formatNumber(saved, 2)} ms of ${formatNumber(fPush.controllerCpuMsPerObject, 2)} ms per object ` +
+    `(${formatNumber((saved / fPush.controllerCpuMsPerObject) * 100, 0)} %), net of publishing bundles and reading reports. ≤ 0.5× would need the member side ` +
+    'to be at least half of the push controller\'s CPU.';
+}
+
 /** The push / pull table and the targets table, as Markdown (no title). */
 export function renderPull(result: PullResult): string {
   const { push, pull } = pushAndPull(result);
@@ -163,7 +181,8 @@ export function renderPull(result: PullResult): string {
     ...targets.map((t) => `| ${t.figure} | ${t.measured} | ${t.comparison} | ${t.target} | ${t.met ? 'yes' : '**no**'} |`),
   ].join('\n');
   const timedOut = [push, pull].filter((r) => r.timedOut).map((r) => `${r.mode} timed out (${r.propagated} propagated, member objects ${r.memberObjects.join(' / ')})`);
-  return `${renderTable(['push', 'pull'], pullRows(push, pull))}\n\n${targetTable}${timedOut.length ? `\n\n**${timedOut.join('; ')}.**` : ''}`;
+  const note = controllerCpuNote(push, pull);
+  return `${renderTable(['push', 'pull'], pullRows(push, pull))}\n\n${targetTable}${timedOut.length ? `\n\n**${timedOut.join('; ')}.**` : ''}${note ? `\n\n${note}` : ''}`;
 }
 
 /** Rows for BENCHMARKS.md's summary table (figure, measured, ratio, target, met); `label` says the size. */

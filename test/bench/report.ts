@@ -433,7 +433,7 @@ function pullSection(f: Result<PullResult>): string {
     : `${int(Number(p.objects))} FederatedConfigMaps, one run per mode.`;
   return `## 9. Pull mode against push mode
 
-From \`bench/results/pull.json\` (\`npx tsx hack/bench.ts --only pull\`), ${f.date.slice(0, 16).replace('T', ' ')} UTC, commit
+From \`bench/results/pull.json\` (\`npx tsx hack/bench.ts${f.quick ? ' --quick' : ''} --only pull\`), ${f.date.slice(0, 16).replace('T', ' ')} UTC, commit
 ${f.revision.commit.slice(0, 10)}${f.revision.dirty ? ' + uncommitted src changes' : ''}. ${size} Machine: ${f.machine.cpu}, ${f.machine.cores} cores,
 shared with other work: load average ${load(p.loadAverageAtStart)} at the start and ${load(p.loadAverageAtEnd)} at the end.
 

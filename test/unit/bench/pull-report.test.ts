@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  controllerCpuNote,
   pullFigures,
   pullRows,
   pullSummaryRows,
@@ -145,6 +146,19 @@ describe('the report', () => {
     });
   });
 
+  it('says what bounds the controller\'s CPU when its target is missed, and nothing when it is met', () => {
+    const missed = run('pull', { cpu: { controller: 1.8 } });
+    expect(controllerCpuNote(run('push'), missed)).toBe(
+      '**What bounds the controller\'s CPU.** Its host writes per object are 2.05 in push mode and 2.05 in pull mode: the finalizer, the status and ' +
+        'the Events stay with the central controller in both modes, and so do its reconciles, renders and host watches. What moved to the agents is the ' +
+        'member side, 2.00 member writes per object and the member watches: pull mode saved 2.00 ms of 20.00 ms per object (10 %), net of publishing ' +
+        'bundles and reading reports. ≤ 0.5× would need the member side to be at least half of the push controller\'s CPU.',
+    );
+    expect(renderPull({ runs: [run('push'), missed] })).toContain('**What bounds the controller\'s CPU.**');
+    expect(controllerCpuNote(run('push'), run('pull', { cpu: { controller: 1 } }))).toBe('');
+    expect(renderPull(both)).not.toContain('What bounds');
+  });
+
   it('lists member requests by verb and the agents\' CPU per object', () => {
     const rows = pullRows(both.runs[0]!, both.runs[1]!);
     expect(rows.find((r) => r.figure.startsWith('member requests'))!.shown).toEqual(['POST 2.00', 'POST 2.00']);
@@ -164,6 +178,7 @@ describe('the report', () => {
     };
     const md = render({ pull: file });
     expect(md).toContain('## 9. Pull mode against push mode');
+    expect(md).toContain('(`npx tsx hack/bench.ts --quick --only pull`)');
     expect(md).toContain('**A reduced run (`--quick`): 200 FederatedConfigMaps**');
     expect(md).toContain('load average 3.10 2.00 1.00 at the start and 4.25 3.00 2.00 at the end');
     expect(md).toContain('| Pull mode (quick run, 200 objects, load 3.1–4.3): time to converge |');
