@@ -6,7 +6,7 @@
 //                              [--out DIR] [--report-only] [--cpu-prof]
 //                              [--vs-kubefed [--runs N] [--objects N] [--scenarios configmap-2,...]]
 //   --quick        small sizes (~3-4 minutes), results to bench/tmp/quick, BENCHMARKS.md untouched
-//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,vskubefed,planner) (BENCHMARKS.md is regenerated from every result file present)
+//   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,vskubefed,pull,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
@@ -14,6 +14,7 @@
 //   --runs N       runs per contender and scenario of the comparison (default 2; the report takes medians)
 //   --objects N    federated objects per scenario of the comparison (default 1,000; 200 with --quick)
 //   --scenarios    which comparison scenarios (default all: configmap-2,deployment-5,configmap-5,configmap-20)
+//   pull           pull mode against push mode (issue #15): 1,000 FederatedConfigMaps → 2 members (200 with --quick)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +28,8 @@ import { runLiveCreates } from '../test/bench/live-creates.js';
 import { runIdle } from '../test/bench/idle.js';
 import { isolationTargets, runIsolation, type IsolationParameters } from '../test/bench/isolation.js';
 import { runLatency } from '../test/bench/latency.js';
+import { runPullMode, type PullParameters } from '../test/bench/pull.js';
+import { resultTargets } from '../test/bench/pull-report.js';
 import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
 import { runMemory } from '../test/bench/memory.js';
 import { readPlanner } from '../test/bench/planner.js';
@@ -37,7 +40,7 @@ import { renderVsKubefed, type VsResult } from '../test/bench/vs-kubefed-report.
 import { kubefedBinDir, kubefedCrdFiles, KUBEFED_VERSION } from './lib/kubefed-release.js';
 import { ProcessGroup } from './lib/process-group.js';
 
-const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'isolation', 'image', 'vskubefed', 'planner'] as const;
+const BENCHMARKS = ['throughput', 'hostcost', 'livecreates', 'latency', 'idle', 'memory', 'scale', 'isolation', 'image', 'vskubefed', 'pull', 'planner'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -359,6 +362,36 @@ async function main(): Promise<number> {
         writeFileSync(path.join(outDir, 'vs-kubefed.md'), `${md}\n`);
         process.stdout.write(`${md}\n`);
         if (outcome.failures.length > 0) log(`controller logs kept in ${workDir}`);
+        else rmSync(workDir, { recursive: true, force: true });
+      } finally {
+        await group.stopAll();
+      }
+    });
+  }
+
+  // H: pull mode against push mode, each on fresh API servers in this one run (issue #15).
+  if (only.has('pull')) {
+    await phase(`pull mode against push mode: ${SIZES.objects} FederatedConfigMaps → 2 members`, async () => {
+      const p: PullParameters = { objects: SIZES.objects, members: 2, heartbeatInterval: '10s', convergeTimeoutMs: (quick ? 5 : 15) * 60_000 };
+      const dist = await buildDist(log);
+      const workDir = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-bench-pull-'));
+      const group = new ProcessGroup();
+      group.startReaper(workDir);
+      const startedAt = machine();
+      try {
+        const outcome = await runPullMode({ dist, binDir, workDir, group, log }, p);
+        failures.push(...outcome.failures);
+        kubernetes = binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? kubernetes;
+        write('pull', meta('pull mode against push mode', {
+          ...p,
+          kind: 'configmap',
+          order: 'push, then pull, each on a fresh federation (etcd, host and member kube-apiservers, a kube-controller-manager per cluster)',
+          controller: 'node dist/main.js (src compiled by tsconfig.build.json), its defaults (maxConcurrentReconciles 16), leader election on, host credentials a ServiceAccount token',
+          agents: 'pull: one node dist/agent/main.js per member, started as the pull-mode tests start it, with the host kubeconfig `kubefedctl join --mode pull` wrote, leader election on, the heartbeat every heartbeatInterval (the agent\'s default; the tests use 1 s)',
+          loadAverageAtStart: startedAt.loadAverage,
+          loadAverageAtEnd: machine().loadAverage,
+        }, outcome.result, { targets: resultTargets(outcome.result) }));
+        if (outcome.failures.length > 0) log(`controller and agent logs kept in ${workDir}`);
         else rmSync(workDir, { recursive: true, force: true });
       } finally {
         await group.stopAll();

@@ -1,12 +1,14 @@
 // A federation for one benchmark: its own ControlPlane (one etcd, a host and N member kube-apiservers, no
 // kube-controller-managers), CRDs, joined members, the FederatedTypeConfigs it needs, admin clients for the
 // benchmark's own reads and writes, and (optionally) the controller-manager running in this process.
+import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { defaultFederatedTypeConfigs, EnablementMode, NAMESPACES_FTC_NAME, TYPES_API_VERSION } from '../../src/api/index.js';
 import { isAlreadyExists } from '../../src/kube/errors.js';
 import { Informer } from '../../src/kube/informer.js';
 import { RestClient } from '../../src/kube/rest-client.js';
 import { CoreTypes, type KubeObject, type ResourceType } from '../../src/kube/types.js';
+import { run as runKubefedctl } from '../../src/kubefedctl/cli.js';
 import { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { RuntimeConfig } from '../../src/manager/config.js';
 import { Metrics } from '../../src/metrics/metrics.js';
@@ -30,6 +32,16 @@ export interface BenchFederationOptions {
   crds?: string[];
   /** Extra kube-apiserver flags for the members (ControlPlaneOptions.memberApiServerArgs). */
   memberApiServerArgs?: string[];
+  /**
+   * How the members are joined: `push` (default) as KubeFed does, or `pull` by `kubefedctl join --mode pull`,
+   * which writes each member's agent host kubeconfig (`agentKubeconfigs`); the benchmark starts the agents.
+   */
+  syncMode?: 'push' | 'pull';
+  /**
+   * A kube-controller-manager per cluster (ControlPlaneOptions.controllerManagers; default none): pull-mode join
+   * waits for the host's token controller to fill in the agent's token Secret.
+   */
+  controllerManagers?: boolean;
 }
 
 /**
@@ -66,6 +78,8 @@ export class BenchFederation {
   readonly members = new Map<string, RestClient>();
   readonly hostKc: KubeConfig;
   readonly memberKcs = new Map<string, KubeConfig>();
+  /** Pull mode: the host kubeconfig join wrote for each member's agent. */
+  readonly agentKubeconfigs = new Map<string, string>();
   kubernetesVersion = 'unknown';
   manager: ControllerManager | undefined;
   metrics: Metrics | undefined;
@@ -89,7 +103,7 @@ export class BenchFederation {
     const cp = await ControlPlane.start({
       members: options.members,
       binDir: options.binDir,
-      controllerManagers: false,
+      controllerManagers: options.controllerManagers ?? false,
       ...(options.memberApiServerArgs ? { memberApiServerArgs: options.memberApiServerArgs } : {}),
     });
     let fed: BenchFederation | undefined;
@@ -102,7 +116,10 @@ export class BenchFederation {
       }
       fed.kubernetesVersion = (await host.request<{ gitVersion?: string }>('GET', '/version')).gitVersion ?? 'unknown';
       await installCrds(cp.clusters.get('host')!.kubeconfigPath, options.crds);
-      for (const name of fed.memberNames) await joinMember(fed.hostKc, fed.memberKcs.get(name)!, name);
+      for (const name of fed.memberNames) {
+        if (options.syncMode === 'pull') await fed.joinPull(name);
+        else await joinMember(fed.hostKc, fed.memberKcs.get(name)!, name);
+      }
       await fed.createTypeConfigs(options.kinds, options.enabled);
       options.log(`federation ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${fed.kubernetesVersion})`);
       return fed;
@@ -110,6 +127,16 @@ export class BenchFederation {
       await (fed ? fed.stop() : cp.stop());
       throw err;
     }
+  }
+
+  /** `kubefedctl join NAME --mode pull`, as an administrator runs it, through the control plane's combined kubeconfig. */
+  private async joinPull(name: string): Promise<void> {
+    const file = path.join(this.cp.dir, `agent-${name}.kubeconfig`);
+    let output = '';
+    const io = { stdout: { write: (s: string) => (output += s) }, stderr: { write: (s: string) => (output += s) } };
+    const code = await runKubefedctl(['--kubeconfig', this.cp.kubeconfigPath, '--host-cluster-context', 'host', 'join', name, '--mode', 'pull', '--cluster-context', name, '--agent-kubeconfig-out', file], io);
+    if (code !== 0) throw new Error(`kubefedctl join ${name} --mode pull exited ${code}: ${output}`);
+    this.agentKubeconfigs.set(name, file);
   }
 
   private async createTypeConfigs(kinds: BenchKind[], enabled: boolean): Promise<void> {

@@ -11,6 +11,7 @@ import type { MemoryResult } from './memory.js';
 import { readPlanner, type PlannerFile } from './planner.js';
 import type { HostCostResult } from './host-cost.js';
 import type { LiveCreatesResult } from './live-creates.js';
+import { pullSummaryRows, renderPull, type PullResult } from './pull-report.js';
 import type { ThroughputResult } from './throughput.js';
 import { renderVsKubefed, vsSummaryRows, type VsResult } from './vs-kubefed-report.js';
 
@@ -26,6 +27,7 @@ interface Results {
   scale?: Result<ThroughputResult>;
   isolation?: Result<IsolationResult>;
   vsKubefed?: Result<VsResult>;
+  pull?: Result<PullResult>;
   planner?: PlannerFile;
 }
 
@@ -40,6 +42,7 @@ export function loadResults(dir: string): Results {
     scale: readResult(dir, 'scale'),
     isolation: readResult(dir, 'isolation'),
     vsKubefed: readResult(dir, 'vs-kubefed'),
+    pull: readResult(dir, 'pull'),
     planner: readPlanner(),
   };
 }
@@ -74,11 +77,9 @@ function writesText(w: Record<string, Record<string, number>>): string {
 function summaryRows(r: Results): string[][] {
   const rows: string[][] = [];
   if (r.vsKubefed) {
-    const v = r.vsKubefed;
-    const load = (x: unknown): string => fmt(Array.isArray(x) ? Number(x[0]) : Number.NaN, 1);
-    const label = v.quick ? ` (quick run, ${int(Number(v.parameters.objects))} objects, load ${load(v.parameters.loadAverageAtStart)}–${load(v.parameters.loadAverageAtEnd)})` : '';
-    rows.push(...vsSummaryRows(v.results, label));
+    rows.push(...vsSummaryRows(r.vsKubefed.results, sizeLabel(r.vsKubefed)));
   }
+  if (r.pull) rows.push(...pullSummaryRows(r.pull.results, sizeLabel(r.pull)));
   for (const t of [...(r.throughput?.results ?? []), ...(r.scale ? [r.scale.results] : [])]) {
     rows.push([
       `Throughput: ${int(t.objects)} ${kindName(t.kind)}s → ${t.members} members (${int(t.memberWrites)} member writes)`,
@@ -416,6 +417,42 @@ Targets (issue #12): ${targets}.
 `;
 }
 
+/** ` (quick run, N objects, load a–b)` for a reduced run, else nothing: says what a summary row's figures are. */
+function sizeLabel(f: Result<unknown>): string {
+  const p = f.parameters;
+  const load = (x: unknown): string => fmt(Array.isArray(x) ? Number(x[0]) : Number.NaN, 1);
+  return f.quick ? ` (quick run, ${int(Number(p.objects))} objects, load ${load(p.loadAverageAtStart)}–${load(p.loadAverageAtEnd)})` : '';
+}
+
+/** Issue #15: pull mode against push mode, measured in the same run. */
+function pullSection(f: Result<PullResult>): string {
+  const p = f.parameters;
+  const load = (x: unknown): string => (Array.isArray(x) ? x.map((l) => fmt(Number(l))).join(' ') : 'n/a');
+  const size = f.quick
+    ? `**A reduced run (\`--quick\`): ${int(Number(p.objects))} FederatedConfigMaps** — not the 1,000 the issue asks for; one run per mode, so the ratios are indicative only.`
+    : `${int(Number(p.objects))} FederatedConfigMaps, one run per mode.`;
+  return `## 9. Pull mode against push mode
+
+From \`bench/results/pull.json\` (\`npx tsx hack/bench.ts${f.quick ? ' --quick' : ''} --only pull\`), ${f.date.slice(0, 16).replace('T', ' ')} UTC, commit
+${f.revision.commit.slice(0, 10)}${f.revision.dirty ? ' + uncommitted src changes' : ''}. ${size} Machine: ${f.machine.cpu}, ${f.machine.cores} cores,
+shared with other work: load average ${load(p.loadAverageAtStart)} at the start and ${load(p.loadAverageAtEnd)} at the end.
+
+Each mode runs on a fresh federation (etcd, a host and ${String(p.members)} member kube-apiservers, and in both modes a kube-controller-manager
+per cluster with the namespace, garbage-collector, service-account and token controllers, as in the integration tests: join waits
+for the host's token controller to fill in the agent's token Secret) in the same benchmark run, push first.
+**Push**: the members joined in push mode, as KubeFed joins them. **Pull**: the members joined with \`kubefedctl join --mode pull\`
+(the host holds no member credential), one \`kubefed-agent\` process per member (\`node dist/agent/main.js\`, the host
+kubeconfig join wrote, leader election on, heartbeat every ${String(p.heartbeatInterval)}, the agent's default). The controller-manager runs as a
+process of its own (\`node dist/main.js\`, its defaults) in both. Once every KubeFedCluster is Ready, the FederatedConfigMaps
+are created while their FederatedTypeConfig is Disabled; the clock runs from enabling it until the benchmark's own watches
+see every one report \`Propagation: True\` and every member hold every ConfigMap. CPU is \`/proc/<pid>/stat\` of every
+process over that span; requests are the API servers' own \`apiserver_request_total\` (every verb; a WATCH counts when it
+ends; the API servers' own Lease renewals, leader election and the agents' heartbeats included). Ratios are pull / push.
+
+${renderPull(f.results)}
+`;
+}
+
 /** Issue #13: kubefed-ts against KubeFed's own controller-manager on the same harness. */
 function vsKubefedSection(v: Result<VsResult>): string {
   const p = v.parameters as Record<string, unknown>;
@@ -607,6 +644,7 @@ ${table(['clusters', 'total replicas', 'plans/s', 'µs/plan (best batch)', 'plan
   }
   if (r.isolation) out.push(isolationSection(r.isolation));
   if (r.vsKubefed) out.push(vsKubefedSection(r.vsKubefed));
+  if (r.pull) out.push(pullSection(r.pull));
   out.push(`## How to reproduce
 
 \`\`\`sh
@@ -616,6 +654,7 @@ npx tsx hack/bench.ts --quick          # smoke check with small sizes (a few min
 npx tsx hack/bench.ts --only latency,idle   # some benchmarks; this file is regenerated from every result file
 npx tsx hack/bench.ts --report-only    # regenerate this file from bench/results/*.json
 npx tsx hack/bench.ts --vs-kubefed     # side by side with KubeFed v0.10.0 (§8); --quick (200 objects), --runs N, --objects N, --scenarios
+npx tsx hack/bench.ts --only pull      # pull mode against push mode (§9); --quick: 200 objects
 npx tsx hack/bench-planner.ts          # the planner's figures (bench/results/planner.json)
 \`\`\`
 

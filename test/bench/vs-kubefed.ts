@@ -135,8 +135,16 @@ export interface VsEnvironment {
   log: (m: string) => void;
 }
 
+/** What starting a controller-manager process needs (KubeFed's binaries only for KubeFed's contenders). */
+export type ControllerEnvironment = Pick<VsEnvironment, 'dist' | 'workDir' | 'group'> & { kubefedBin?: string };
+
+function kubefedBinOf(env: ControllerEnvironment): string {
+  if (!env.kubefedBin) throw new Error('KubeFed\'s binaries are needed to run its controller-manager (hack/build-kubefed.sh)');
+  return env.kubefedBin;
+}
+
 /** One controller-manager process, either kind, with its metrics endpoint. */
-interface ControllerProcess {
+export interface ControllerProcess {
   pid: number;
   /** Whether it holds the leader lock now (kubefed-ts: its kubefed_leader gauge; KubeFed: its log says so). */
   leads(metricsText: string): boolean;
@@ -146,7 +154,8 @@ interface ControllerProcess {
 
 let processCounter = 0;
 
-async function startController(env: VsEnvironment, contender: Contender, kubeconfig: string): Promise<ControllerProcess> {
+/** Starts a contender's controller-manager as a process of `env.group`; resolves once it serves metrics. */
+export async function startController(env: ControllerEnvironment, contender: Contender, kubeconfig: string): Promise<ControllerProcess> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const name = `${contender}-${++processCounter}`;
   const logFile = path.join(env.workDir, `${name}.log`);
@@ -155,7 +164,7 @@ async function startController(env: VsEnvironment, contender: Contender, kubecon
       path.join(env.dist, 'main.js'), '--kubeconfig', kubeconfig, '--kubefed-namespace', KUBEFED_NS,
       '--health-addr', `127.0.0.1:${healthPort}`, '--metrics-addr', `127.0.0.1:${metricsPort}`,
     ], logFile, { ...process.env, KUBEFED_LOG_LEVEL: 'warn' })
-    : env.group.start(name, path.join(env.kubefedBin, 'controller-manager'), [
+    : env.group.start(name, path.join(kubefedBinOf(env), 'controller-manager'), [
       `--kubeconfig=${kubeconfig}`, `--kubefed-namespace=${KUBEFED_NS}`,
       `--metrics-addr=127.0.0.1:${metricsPort}`, `--healthz-addr=127.0.0.1:${healthPort}`, '--v=1',
       ...(contender === 'kubefed-best' ? ['--rest-config-qps=1000', '--rest-config-burst=2000'] : []),
@@ -181,7 +190,7 @@ async function startController(env: VsEnvironment, contender: Contender, kubecon
 }
 
 /** Snapshot of every cluster's apiserver_request_total. */
-async function requestSnapshot(fed: BenchFederation): Promise<Record<string, RequestCounts>> {
+export async function requestSnapshot(fed: BenchFederation): Promise<Record<string, RequestCounts>> {
   const out: Record<string, RequestCounts> = { host: requestsByKey(await apiServerMetrics(fed.hostKc)) };
   await Promise.all([...fed.memberKcs].map(async ([name, kc]) => {
     out[name] = requestsByKey(await apiServerMetrics(kc));
@@ -189,17 +198,21 @@ async function requestSnapshot(fed: BenchFederation): Promise<Record<string, Req
   return out;
 }
 
-function requestsSince(before: Record<string, RequestCounts>, after: Record<string, RequestCounts>): Record<string, RequestCounts> {
+export function requestsSince(before: Record<string, RequestCounts>, after: Record<string, RequestCounts>): Record<string, RequestCounts> {
   return Object.fromEntries(Object.entries(after).map(([cluster, counts]) => [cluster, requestsBetween(before[cluster] ?? {}, counts)]));
 }
 
-/** CPU seconds of the federation's processes, the controller and this process, between start() and stop(). */
-function cpuMeter(fed: BenchFederation, controllerPid: () => number): { start(): void; stop(): Record<string, number> } {
+/**
+ * CPU seconds of the federation's processes, the controller, any `more` processes (pull-mode agents) and this
+ * process, between start() and stop().
+ */
+export function cpuMeter(fed: BenchFederation, controllerPid: () => number, more: () => Array<{ name: string; pid: number }> = () => []): { start(): void; stop(): Record<string, number> } {
   let before = new Map<string, number>();
   let self = process.cpuUsage();
   const sample = (): Map<string, number> => new Map([
     ...fed.cp.managedProcesses().map((p) => [p.name, processCpuSeconds(p.pid) ?? 0] as const),
     ['controller', processCpuSeconds(controllerPid()) ?? 0] as const,
+    ...more().map((p) => [p.name, processCpuSeconds(p.pid) ?? 0] as const),
   ]);
   return {
     start() {
@@ -249,6 +262,76 @@ class MemberChangeTracker {
   }
 }
 
+/** What `timeConvergence` measured: from enabling the type until every object is propagated and in every member. */
+export interface ConvergenceFigures {
+  convergeSeconds: number;
+  timedOut: boolean;
+  propagated: number;
+  memberObjects: number[];
+  progress: { p50: number; p90: number; p100: number };
+  cpu: Record<string, number>;
+  requests: Record<string, RequestCounts>;
+}
+
+export interface Convergence extends ConvergenceFigures {
+  /** The benchmark's own watches of the member objects, left running (they are in `informers`, for the caller to stop). */
+  memberInformers: Map<string, Informer>;
+}
+
+/**
+ * Creates `count` federated objects while their type is Disabled (so the clock times the sync controller only),
+ * then enables it and waits until the benchmark's own watches see every one report Propagation True and every
+ * member hold every object. CPU (`cpu`) and every API server's requests are taken over that span.
+ */
+export async function timeConvergence(
+  fed: BenchFederation, kind: 'configmap' | 'deployment', count: number, namespace: string,
+  cpu: { start(): void; stop(): Record<string, number> }, informers: Informer[], timeoutMs: number,
+): Promise<Convergence> {
+  const type = fedTypeOf(kind);
+  const objects = Array.from({ length: count }, (_, i) => fedObject(kind, namespace, i, fed.memberNames));
+  await forEachConcurrently(objects, 32, async (o) => {
+    await fed.host.create(type.federated, o, 'kubefed-ts-bench');
+  });
+  const hostInformer = await fed.watch(fed.host, type.federated, namespace);
+  informers.push(hostInformer);
+  const memberInformers = new Map<string, Informer>();
+  for (const [name, client] of fed.members) {
+    const informer = await fed.watch(client, type.target, namespace, `${MANAGED_LABEL}=true`);
+    informers.push(informer);
+    memberInformers.set(name, informer);
+  }
+  const propagatedAt = new Map<string, number>();
+  const notePropagation = (o: KubeObject): void => {
+    if (propagated(o) && !propagatedAt.has(o.metadata!.name!)) propagatedAt.set(o.metadata!.name!, performance.now());
+  };
+  hostInformer.on((e) => notePropagation(e.object));
+
+  const before = await requestSnapshot(fed);
+  cpu.start();
+  const started = performance.now();
+  await fed.setPropagation(kind, true);
+  const converged = (): boolean => propagatedAt.size >= count && [...memberInformers.values()].every((i) => i.size() >= count);
+  let timedOut = false;
+  await waitFor(`${count} objects converged`, converged, timeoutMs, 50).catch(() => {
+    timedOut = true;
+  });
+  const convergeSeconds = (performance.now() - started) / 1000;
+  const convergeCpu = cpu.stop();
+  const requests = requestsSince(before, await requestSnapshot(fed));
+  const times = [...propagatedAt.values()].sort((a, b) => a - b);
+  const at = (q: number): number => round(((times[Math.max(0, Math.ceil((q / 100) * count) - 1)] ?? NaN) - started) / 1000, 2);
+  return {
+    convergeSeconds: round(convergeSeconds, 2),
+    timedOut,
+    propagated: propagatedAt.size,
+    memberObjects: [...memberInformers.values()].map((i) => i.size()),
+    progress: { p50: at(50), p90: at(90), p100: at(100) },
+    cpu: convergeCpu,
+    requests,
+    memberInformers,
+  };
+}
+
 /** One run of one scenario for one contender, on a federation of its own. */
 export async function runVsOnce(env: VsEnvironment, scenario: VsScenario, contender: Contender, run: number, p: VsParameters): Promise<VsRun> {
   const log = (m: string): void => env.log(`${scenario.id} ${contender} run ${run}: ${m}`);
@@ -278,56 +361,25 @@ export async function runVsOnce(env: VsEnvironment, scenario: VsScenario, conten
     const namespace = 'bench';
     await fed.federateNamespace(namespace);
     const rssAfterStart = processMemoryMiB(current.pid)?.rss ?? NaN;
-
-    // The federated objects exist before their type is enabled: the clock times the sync controller only.
-    const objects = Array.from({ length: scenario.objects }, (_, i) => fedObject(scenario.kind, namespace, i, fed.memberNames));
-    await forEachConcurrently(objects, 32, async (o) => {
-      await fed.host.create(type.federated, o, 'kubefed-ts-bench');
-    });
-    const hostInformer = await fed.watch(fed.host, type.federated, namespace);
-    informers.push(hostInformer);
-    const memberInformers = new Map<string, Informer>();
-    for (const [name, client] of fed.members) {
-      const informer = await fed.watch(client, type.target, namespace, `${MANAGED_LABEL}=true`);
-      informers.push(informer);
-      memberInformers.set(name, informer);
-    }
-    const propagatedAt = new Map<string, number>();
-    const notePropagation = (o: KubeObject): void => {
-      if (propagated(o) && !propagatedAt.has(o.metadata!.name!)) propagatedAt.set(o.metadata!.name!, performance.now());
-    };
-    hostInformer.on((e) => notePropagation(e.object));
-
     const cpu = cpuMeter(fed, () => current.pid);
-    const before = await requestSnapshot(fed);
-    cpu.start();
-    const started = performance.now();
-    await fed.setPropagation(scenario.kind, true);
+
+    const converged = await timeConvergence(fed, scenario.kind, scenario.objects, namespace, cpu, informers, p.convergeTimeoutMs);
+    const { memberInformers, timedOut } = converged;
     const total = scenario.objects;
-    const converged = (): boolean => propagatedAt.size >= total && [...memberInformers.values()].every((i) => i.size() >= total);
-    let timedOut = false;
-    await waitFor(`${total} objects converged`, converged, p.convergeTimeoutMs, 50).catch(() => {
-      timedOut = true;
-    });
-    const convergeSeconds = (performance.now() - started) / 1000;
-    const convergeCpu = cpu.stop();
-    const requests = requestsSince(before, await requestSnapshot(fed));
-    const times = [...propagatedAt.values()].sort((a, b) => a - b);
-    const at = (q: number): number => round(((times[Math.max(0, Math.ceil((q / 100) * total) - 1)] ?? NaN) - started) / 1000, 2);
     const result: VsRun = {
       scenario: scenario.id,
       contender,
       run,
-      convergeSeconds: round(convergeSeconds, 2),
+      convergeSeconds: converged.convergeSeconds,
       timedOut,
-      propagated: propagatedAt.size,
-      memberObjects: [...memberInformers.values()].map((i) => i.size()),
-      progress: { p50: at(50), p90: at(90), p100: at(100) },
+      propagated: converged.propagated,
+      memberObjects: converged.memberObjects,
+      progress: converged.progress,
       rssMiB: { afterStart: rssAfterStart, converged: processMemoryMiB(current.pid)?.rss ?? NaN, peak: NaN },
-      cpu: convergeCpu,
-      requests,
+      cpu: converged.cpu,
+      requests: converged.requests,
     };
-    log(`converged in ${result.convergeSeconds} s${timedOut ? ' (TIMED OUT)' : ''}; controller CPU ${convergeCpu.controller} s, RSS ${result.rssMiB.converged} MiB`);
+    log(`converged in ${result.convergeSeconds} s${timedOut ? ' (TIMED OUT)' : ''}; controller CPU ${result.cpu.controller} s, RSS ${result.rssMiB.converged} MiB`);
 
     if (scenario.followUps && !timedOut) {
       // Live creates, then the first and the second update of existing objects, open loop.
@@ -417,7 +469,7 @@ export async function runVsOnce(env: VsEnvironment, scenario: VsScenario, conten
 }
 
 /** Both contenders' clusters must be Ready (their own health checks) before the clock starts. */
-async function waitForClustersReady(fed: BenchFederation, timeoutMs: number): Promise<void> {
+export async function waitForClustersReady(fed: BenchFederation, timeoutMs: number): Promise<void> {
   await waitFor('every KubeFedCluster Ready', async () => {
     const list = await fed.host.request<{ items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> }>(
       'GET', `/apis/${CORE_GROUP}/${CORE_VERSION}/namespaces/${KUBEFED_NS}/kubefedclusters`,
