@@ -6,6 +6,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY hack/bundle.ts ./hack/
+COPY hack/lib/bundle.ts ./hack/lib/
 RUN npm run build
 
 FROM node:20-bookworm-slim

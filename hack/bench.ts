@@ -264,7 +264,7 @@ async function main(): Promise<number> {
         write('memory', meta('memory and cold start of the controller-manager process', {
           ...p,
           members: fed.memberNames.length,
-          process: `node ${path.relative(process.cwd(), path.join(dist, 'main.js'))} (src compiled by tsconfig.build.json), leader election on, KubeFedConfig defaults`,
+          process: `node ${path.relative(process.cwd(), path.join(dist, 'main.js'))} (src built as npm run build does: a bundle), leader election on, KubeFedConfig defaults`,
         }, result, {
           targets: { coldStartWrites: { target: '0', met: result.coldStart.serverWritesTotal === 0 } },
         }));
@@ -386,7 +386,7 @@ async function main(): Promise<number> {
           ...p,
           kind: 'configmap',
           order: 'push, then pull, each on a fresh federation (etcd, host and member kube-apiservers, a kube-controller-manager per cluster)',
-          controller: 'node dist/main.js (src compiled by tsconfig.build.json), its defaults (maxConcurrentReconciles 16), leader election on, host credentials a ServiceAccount token',
+          controller: 'node dist/main.js (src built as npm run build does: a bundle), its defaults (maxConcurrentReconciles 16), leader election on, host credentials a ServiceAccount token',
           agents: 'pull: one node dist/agent/main.js per member, started as the pull-mode tests start it, with the host kubeconfig `kubefedctl join --mode pull` wrote, leader election on, the heartbeat every heartbeatInterval (the agent\'s default; the tests use 1 s)',
           loadAverageAtStart: startedAt.loadAverage,
           loadAverageAtEnd: machine().loadAverage,

@@ -1,8 +1,4 @@
 #!/usr/bin/env node
 // Entry point of the kubefed-ts controller-manager (the package's `controller-manager` bin and the image's
-// entry). It puts the lean loader in place first (kube/lean-loader.ts: ~40 MiB less resident memory), then
-// loads the controller-manager itself (controller-manager-main.ts).
-import { registerLeanLoader } from './kube/lean-loader.js';
-
-registerLeanLoader();
-await import('./controller-manager-main.js');
+// entry). The shipped dist/main.js is this bundled into one file (hack/lib/bundle.ts says why).
+import './controller-manager-main.js';

@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// Entry point of the pull-mode agent (the package's `kubefed-agent` bin). It puts the lean loader in place
-// first (kube/lean-loader.ts), then loads the agent itself (agent-main.ts).
-import { registerLeanLoader } from '../kube/lean-loader.js';
-
-registerLeanLoader();
-await import('./agent-main.js');
+// Entry point of the pull-mode agent (the package's `kubefed-agent` bin). The shipped dist/agent/main.js is
+// this bundled into one file (hack/lib/bundle.ts says why).
+import './agent-main.js';

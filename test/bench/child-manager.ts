@@ -6,11 +6,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../harness/binaries.js';
 import { KUBEFED_NS } from '../harness/federation.js';
+import { bundleEntryPoints } from '../../hack/lib/bundle.js';
 import { processMemoryMiB, round, sleep, waitFor } from './lib.js';
 
 export const BENCH_TMP = path.join(repoRoot, 'bench', 'tmp');
 
-/** Compiles src/ with tsconfig.build.json into bench/tmp/dist; returns the folder. */
+/** Builds src/ as `npm run build` does (tsc with tsconfig.build.json, then the bundles) into bench/tmp/dist; returns the folder. */
 export async function buildDist(log: (m: string) => void): Promise<string> {
   const outDir = path.join(BENCH_TMP, 'dist');
   mkdirSync(BENCH_TMP, { recursive: true });
@@ -30,6 +31,7 @@ export async function buildDist(log: (m: string) => void): Promise<string> {
     });
   });
   if (!existsSync(path.join(outDir, 'main.js'))) throw new Error(`building ${outDir} failed (tsc exit ${code})`);
+  await bundleEntryPoints({ repoRoot, outDir });
   log(`compiled src/ into ${path.relative(repoRoot, outDir)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return outDir;
 }
