@@ -10,6 +10,9 @@
 #   KUBEFED_TS_CACHE   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/kubefed-ts)
 set -euo pipefail
 
+# shellcheck source=lib/go-fixtures.sh
+source "$(dirname "$0")/lib/go-fixtures.sh"
+
 K8S_VERSION="v1.35.4"     # kube-apiserver and kubectl
 ETCD_VERSION="v3.6.5"     # the etcd that Kubernetes ${K8S_VERSION} is built and tested against
 # Helm v3.20 is built against the Kubernetes v0.35 client libraries (the same minor as K8S_VERSION) and still
@@ -36,17 +39,7 @@ need=()
 for b in kube-apiserver kubectl kube-controller-manager etcd; do [ -x "$bin_dir/$b" ] || need+=("$b"); done
 # helm is cached by version (the marker holds it), so bumping HELM_VERSION rebuilds only helm.
 if [ ! -x "$bin_dir/helm" ] || [ "$(cat "$bin_dir/.helm-version" 2>/dev/null)" != "$HELM_VERSION" ]; then need+=(helm); fi
-if [ ${#need[@]} -eq 0 ]; then
-  log "all binaries cached in $bin_dir"
-  echo "$bin_dir"
-  exit 0
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-  log "ERROR: Go is not installed, and it is needed once to build ${need[*]}."
-  log "Install Go 1.25 or newer (https://go.dev/doc/install, or 'apt-get install golang-go' where it is recent enough), then run this again."
-  exit 1
-fi
+exit_if_built_or_no_go "$bin_dir" binaries ${need[@]+"${need[@]}"}
 
 log "building ${need[*]} into $bin_dir (first run only: about 10-20 minutes on 2 cores)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kubefed-ts-build.XXXXXX")"

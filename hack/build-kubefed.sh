@@ -11,6 +11,8 @@ set -euo pipefail
 
 # shellcheck source=lib/kubefed-module.sh
 source "$(dirname "$0")/lib/kubefed-module.sh"
+# shellcheck source=lib/go-fixtures.sh
+source "$(dirname "$0")/lib/go-fixtures.sh"
 
 print_dir=false
 for arg in "$@"; do
@@ -31,17 +33,7 @@ crd_dir="$(dirname "$bin_dir")/crds"
 need=()
 for b in e2e.test controller-manager kubefedctl; do [ -x "$bin_dir/$b" ] || need+=("$b"); done
 [ -s "$crd_dir/federated-types.yaml" ] || need+=(crds)
-if [ ${#need[@]} -eq 0 ]; then
-  log "all KubeFed $KUBEFED_VERSION binaries cached in $bin_dir"
-  echo "$bin_dir"
-  exit 0
-fi
-
-if ! command -v go >/dev/null 2>&1; then
-  log "ERROR: Go is not installed, and it is needed once to build KubeFed's ${need[*]}."
-  log "Install Go 1.25 or newer (https://go.dev/doc/install), then run this again."
-  exit 1
-fi
+exit_if_built_or_no_go "$bin_dir" "KubeFed $KUBEFED_VERSION binaries" ${need[@]+"${need[@]}"}
 
 log "building KubeFed $KUBEFED_VERSION ${need[*]} into $bin_dir (first run only)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/kubefed-ts-kubefed.XXXXXX")"

@@ -17,6 +17,7 @@ import { CacheFederationView } from './ui/cache-view.js';
 import { replicaSource, startStatusPage } from './ui/server.js';
 import { startWebhookServer, SyncedTypesWatch } from './webhook/index.js';
 import { createLogger } from './util/log.js';
+import { GracefulShutdown } from './util/shutdown.js';
 
 const usage = `Usage: controller-manager [flags]
 
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   let statusView: CacheFederationView | undefined;
   let elector: LeaderElector | undefined;
   let starting: Promise<void> | undefined;
-  let stopping = false;
+  const shutdown = new GracefulShutdown({ log, message: 'shutting down: draining in-flight work' });
 
   const servers = await startHttpServers({
     healthAddr: values['health-addr']!,
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     registry: metrics.registry,
     readiness: {
       notReadyReason: () => {
-        if (stopping) return 'shutting down';
+        if (shutdown.stopping) return 'shutting down';
         if (elector && !elector.isLeader()) return undefined; // a standby is ready to take over
         return manager ? undefined : 'controllers starting';
       },
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     ? await startStatusPage(values['ui-addr'], {
         kubefedNamespace: namespace,
         log,
-        source: () => replicaSource({ stopping, standby: !!elector && !elector.isLeader(), view: statusView }),
+        source: () => replicaSource({ stopping: shutdown.stopping, standby: !!elector && !elector.isLeader(), view: statusView }),
       })
     : undefined;
   if (statusPage) log.info({ port: statusPage.port }, 'serving the status page');
@@ -171,28 +172,17 @@ async function main(): Promise<void> {
     startControllers();
   }
 
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: draining in-flight work');
-    try {
-      await starting;
-      await statusPage?.close();
-      await statusView?.close();
-      await manager?.stop();
-      await elector?.stop(true);
-      await servers.close();
-      await webhook?.close();
-      await syncedTypes?.stop();
-      host.close();
-      process.exit(0);
-    } catch (err) {
-      log.error({ err: (err as Error).message }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  shutdown.onSignals(async () => {
+    await starting;
+    await statusPage?.close();
+    await statusView?.close();
+    await manager?.stop();
+    await elector?.stop(true);
+    await servers.close();
+    await webhook?.close();
+    await syncedTypes?.stop();
+    host.close();
+  });
 }
 
 main().catch((err: unknown) => {

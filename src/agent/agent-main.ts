@@ -13,6 +13,7 @@ import { RestClient } from '../kube/rest-client.js';
 import { LeaderElector } from '../leader/lease.js';
 import { startHttpServers } from '../server/http.js';
 import { createLogger } from '../util/log.js';
+import { GracefulShutdown } from '../util/shutdown.js';
 import { HeartbeatWriter } from './heartbeat.js';
 import { AgentWork } from './work.js';
 import { AgentMetrics } from './metrics.js';
@@ -95,7 +96,7 @@ async function run(options: AgentOptions): Promise<void> {
 
   let elector: LeaderElector | undefined;
   let leading = false;
-  let stopping = false;
+  const shutdown = new GracefulShutdown({ log });
   let versionTimer: NodeJS.Timeout | undefined;
 
   const servers = await startHttpServers({
@@ -104,7 +105,7 @@ async function run(options: AgentOptions): Promise<void> {
     registry: metrics.registry,
     readiness: {
       notReadyReason: () => {
-        if (stopping) return 'shutting down';
+        if (shutdown.stopping) return 'shutting down';
         if (!leading) return undefined; // a standby is ready to take over
         if (heartbeat.lastRenewedAt === 0) return heartbeat.lastError ? `cannot renew the heartbeat on the host: ${heartbeat.lastError}` : 'heartbeat not renewed yet';
         if (Date.now() - heartbeat.lastRenewedAt > 3 * options.heartbeatIntervalMs) return `cannot renew the heartbeat on the host: ${heartbeat.lastError ?? 'no answer'}`;
@@ -124,7 +125,7 @@ async function run(options: AgentOptions): Promise<void> {
     // The report state first: the host must not see a fresh heartbeat beside the last run's complete reports.
     void Promise.all([readVersion(), work.begin()])
       .then(() => {
-        if (stopping) return;
+        if (shutdown.stopping) return;
         heartbeat.start();
         versionTimer = setInterval(() => void readVersion(), VERSION_REFRESH_MS);
         versionTimer.unref();
@@ -156,28 +157,17 @@ async function run(options: AgentOptions): Promise<void> {
     startLeading();
   }
 
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    try {
-      if (versionTimer) clearInterval(versionTimer);
-      // Work in flight finishes and is reported; the heartbeat Lease is left as it is: a standby that takes
-      // over keeps the cluster ready.
-      await work.stop();
-      await heartbeat.stop();
-      await elector?.stop(true);
-      await servers.close();
-      host.close();
-      member.close();
-      process.exit(0);
-    } catch (err) {
-      log.error({ err: errorMessage(err) }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  shutdown.onSignals(async () => {
+    if (versionTimer) clearInterval(versionTimer);
+    // Work in flight finishes and is reported; the heartbeat Lease is left as it is: a standby that takes
+    // over keeps the cluster ready.
+    await work.stop();
+    await heartbeat.stop();
+    await elector?.stop(true);
+    await servers.close();
+    host.close();
+    member.close();
+  });
 }
 
 async function main(): Promise<void> {

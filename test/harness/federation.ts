@@ -14,6 +14,7 @@ import {
   KUBEFED_CLUSTER_KIND,
   KUBEFED_CLUSTER_PLURAL,
   FEDERATED_TYPE_CONFIG_PLURAL,
+  type FeatureGateName,
 } from '../../src/api/index.js';
 import { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { RuntimeConfig } from '../../src/manager/config.js';
@@ -136,21 +137,33 @@ export function fastConfig(config: RuntimeConfig): RuntimeConfig {
   };
 }
 
+/** What a test may change in the controller-manager it starts. */
+export interface ManagerOptions {
+  /** Must come from `harnessLogger`, so that no manager's lines escape the credential scan. */
+  log?: Logger;
+  /** Gates set over what the KubeFedConfig says (e.g. `{ PropagatedVersions: true }`). */
+  featureGates?: Partial<Record<FeatureGateName, boolean>>;
+  /** Any other change to the runtime config, applied last. */
+  tweak?: (config: RuntimeConfig) => RuntimeConfig;
+}
+
 /**
  * An in-process controller-manager logging at debug level into the test log capture (warnings to stderr);
  * a `log` of the caller's must come from `harnessLogger` too, so that no manager's lines escape the
  * credential scan.
  */
-export async function startManager(
-  host: KubeConfig,
-  options: { log?: Logger; tweak?: (config: RuntimeConfig) => RuntimeConfig } = {},
-): Promise<ControllerManager> {
+export async function startManager(host: KubeConfig, options: ManagerOptions = {}): Promise<ControllerManager> {
   if (options.log && !isCaptured(options.log)) throw new Error('startManager: make the log with harnessLogger (test/harness/log-capture.ts) so that it is captured');
+  const withGates = (config: RuntimeConfig): RuntimeConfig =>
+    options.featureGates ? { ...config, featureGates: { ...config.featureGates, ...options.featureGates } } : config;
   return ControllerManager.start({
     hostKubeConfig: host,
     namespace: KUBEFED_NS,
     log: options.log ?? harnessLogger('controller-manager'),
-    tweakConfig: (config) => (options.tweak ? options.tweak(fastConfig(config)) : fastConfig(config)),
+    tweakConfig: (config) => {
+      const tested = withGates(fastConfig(config));
+      return options.tweak ? options.tweak(tested) : tested;
+    },
   });
 }
 
@@ -193,11 +206,24 @@ export async function prepareFederation(
   await createDefaultTypeConfigs(host);
 }
 
-/** An in-process controller-manager, returned once `readyMembers` clusters are ready and every default type runs. */
-export async function startReadyManager(host: KubeConfig, readyMembers: number): Promise<ControllerManager> {
-  const manager = await startManager(host);
-  await waitUntil(`${readyMembers} members ready`, () => manager.registry.clusters().filter((c) => c.ready).length >= readyMembers);
-  await waitUntil('default types running', () => manager.typeConfigs.controllers().size >= defaultFederatedTypeConfigs(KUBEFED_NS).length);
+/**
+ * An in-process controller-manager, returned once `readyMembers` clusters are ready and every default type
+ * runs; stopped again if that does not happen within `timeoutMs`, so that a failed start leaves no manager behind.
+ */
+export async function startReadyManager(
+  host: KubeConfig,
+  readyMembers: number,
+  options: ManagerOptions & { timeoutMs?: number } = {},
+): Promise<ControllerManager> {
+  const { timeoutMs = 30_000, ...managerOptions } = options;
+  const manager = await startManager(host, managerOptions);
+  try {
+    await waitUntil(`${readyMembers} members ready`, () => manager.registry.clusters().filter((c) => c.ready).length >= readyMembers, timeoutMs);
+    await waitUntil('default types running', () => manager.typeConfigs.controllers().size >= defaultFederatedTypeConfigs(KUBEFED_NS).length, timeoutMs);
+  } catch (err) {
+    await manager.stop();
+    throw err;
+  }
   return manager;
 }
 

@@ -21,7 +21,7 @@ import {
   KUBEFED_NS,
   prepareFederation,
   sleep,
-  startManager,
+  startReadyManager,
   waitForNamespacesSettled,
   waitUntil,
 } from '../harness/federation.js';
@@ -180,13 +180,8 @@ async function allPropagated(): Promise<boolean> {
 }
 
 async function startKubefedTs(propagatedVersions: boolean): Promise<ControllerManager> {
-  const started = await startManager(host, {
-    tweak: (config) => ({ ...config, featureGates: { ...config.featureGates, [FeatureGateName.PropagatedVersions]: propagatedVersions } }),
-  });
-  manager = started;
-  await waitUntil('both members ready', () => started.registry.clusters().filter((c) => c.ready).length >= 2, 60_000);
-  await waitUntil('the default types running', () => started.typeConfigs.controllers().size >= 11, 60_000);
-  return started;
+  manager = await startReadyManager(host, 2, { featureGates: { [FeatureGateName.PropagatedVersions]: propagatedVersions }, timeoutMs: 60_000 });
+  return manager;
 }
 
 /** Until the sync controllers have nothing queued, a few times in a row (a status write requeues once more). */

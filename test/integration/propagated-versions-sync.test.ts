@@ -8,7 +8,7 @@ import type { ControllerManager } from '../../src/manager/controller-manager.js'
 import { overridesVersion, templateVersion } from '../../src/sync/propagated-version.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
 import { createFed, deleteFed, federateNamespace, getFed, patchFed, propagationOf, writeRequests, writesBetween, writesSettled } from '../harness/fed-objects.js';
-import { customObjects, getOrUndefined, prepareFederation, startManager, waitUntil } from '../harness/federation.js';
+import { customObjects, getOrUndefined, prepareFederation, startReadyManager, waitUntil } from '../harness/federation.js';
 
 let host: KubeConfig;
 let member1: KubeConfig;
@@ -44,16 +44,6 @@ async function memberVersions(name: string): Promise<Array<{ clusterName: string
   return out;
 }
 
-async function startWithGate(enabled: boolean): Promise<ControllerManager> {
-  const started = await startManager(host, {
-    tweak: (config) => ({ ...config, featureGates: { ...config.featureGates, [FeatureGateName.PropagatedVersions]: enabled } }),
-  });
-  await waitUntil('both members ready and configmaps running', () =>
-    started.registry.clusters().filter((c) => c.ready).length >= 2 && started.typeConfigs.controllers().has('configmaps'),
-  );
-  return started;
-}
-
 beforeAll(async () => {
   host = kubeConfigFor('host');
   member1 = kubeConfigFor('member1');
@@ -72,7 +62,7 @@ afterAll(async () => {
 
 /** Runs `body` with a controller-manager whose gate is as given, stopped whatever happens. */
 async function withGate(enabled: boolean, body: (started: ControllerManager) => Promise<void>): Promise<void> {
-  manager = await startWithGate(enabled);
+  manager = await startReadyManager(host, 2, { featureGates: { [FeatureGateName.PropagatedVersions]: enabled } });
   try {
     await body(manager);
   } finally {
