@@ -27,6 +27,8 @@ export interface MemberCacheUser {
   projection: MemberProjection;
   onEvent(cluster: string, event: InformerEvent<MemberObject>): void;
   onError?(cluster: string, err: unknown): void;
+  /** `cluster`'s cache stopped filling: it is fresh, or failed after the grace period. */
+  onFilled?(cluster: string): void;
   /** At most one user of a type judges its objects (its sync controller). */
   judge?: Judge;
 }
@@ -83,6 +85,8 @@ interface TypeCaches {
   users: Set<MemberCacheUser>;
   projection: MemberProjection;
   clusters: Map<string, ClusterCache>;
+  /** Per cluster, the timer that watches a filling cache (one per cache, not one per object). */
+  fillChecks: Map<string, NodeJS.Timeout>;
 }
 
 export interface MemberCachesOptions {
@@ -97,6 +101,8 @@ export interface MemberCachesOptions {
 }
 
 const DEFAULT_SYNC_GRACE_MS = 10_000;
+/** How often a filling cache's state is looked at, to tell its users when it is done. */
+const FILL_CHECK_MS = 100;
 
 export class MemberCaches {
   private readonly types = new Map<string, TypeCaches>();
@@ -113,7 +119,7 @@ export class MemberCaches {
     const id = typeId(user.type);
     let caches = this.types.get(id);
     if (!caches) {
-      caches = { type: user.type, users: new Set(), projection: METADATA_ONLY, clusters: new Map() };
+      caches = { type: user.type, users: new Set(), projection: METADATA_ONLY, clusters: new Map(), fillChecks: new Map() };
       this.types.set(id, caches);
     }
     const judged = [...caches.users].find((u) => u.judge);
@@ -150,6 +156,7 @@ export class MemberCaches {
 
   async stop(): Promise<void> {
     this.unsubscribe();
+
     const all = [...this.types.values()];
     this.types.clear();
     await Promise.all(all.flatMap((caches) => [...caches.clusters.keys()].map((cluster) => this.drop(caches, cluster))));
@@ -172,7 +179,35 @@ export class MemberCaches {
       }
     }
     if (event.type === 'removed') this.readySince.delete(event.name);
-    for (const caches of this.types.values()) this.ensure(caches);
+    for (const caches of this.types.values()) {
+      this.ensure(caches);
+      if (event.type === 'ready' || event.type === 'notReady') this.watchFill(caches, event.name);
+    }
+  }
+
+  /**
+   * Tells the users of `caches` when `cluster`'s cache stops filling (its first list, a relist after an
+   * outage, an agent's first complete report, or the grace period over), so that objects that waited for it
+   * are looked at then, and not polled meanwhile.
+   */
+  private watchFill(caches: TypeCaches, cluster: string): void {
+    if (caches.fillChecks.has(cluster) || !caches.clusters.has(cluster)) return;
+    const timer = setInterval(() => {
+      if (!caches.clusters.has(cluster)) {
+        this.stopFillCheck(caches, cluster);
+        return;
+      }
+      if (this.state(caches, cluster).kind === 'filling') return;
+      this.stopFillCheck(caches, cluster);
+      for (const user of caches.users) user.onFilled?.(cluster);
+    }, FILL_CHECK_MS);
+    timer.unref();
+    caches.fillChecks.set(cluster, timer);
+  }
+
+  private stopFillCheck(caches: TypeCaches, cluster: string): void {
+    clearInterval(caches.fillChecks.get(cluster));
+    caches.fillChecks.delete(cluster);
   }
 
   /** A cache for every cluster that has a client, or (pull) a source of reports. */
@@ -186,6 +221,7 @@ export class MemberCaches {
       if (cluster.syncMode === SyncMode.Pull) {
         if (!this.options.reported) continue;
         caches.clusters.set(name, { kind: 'reported', cache: this.options.reported.open(name, caches.type, caches.projection, emit), acquiredAt: Date.now() });
+        this.watchFill(caches, name);
         continue;
       }
       if (!cluster.client) continue;
@@ -210,6 +246,7 @@ export class MemberCaches {
       entry.informer.on(emit);
       caches.clusters.set(name, entry);
       entry.informer.start();
+      this.watchFill(caches, name);
     }
   }
 
@@ -217,6 +254,7 @@ export class MemberCaches {
     const entry = caches.clusters.get(cluster);
     if (!entry) return;
     caches.clusters.delete(cluster);
+    this.stopFillCheck(caches, cluster);
     if (entry.kind === 'watched') await entry.informer.stop();
     else await entry.cache.stop();
   }

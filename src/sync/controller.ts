@@ -103,6 +103,8 @@ export class SyncController {
   private readonly statusWrites = new Map<string, { basedOn: string | undefined; status: FederatedResourceStatus }>();
   /** When each fed key last changed, for the propagation latency metric. */
   private readonly changedAt = new Map<string, number>();
+  /** Per cluster, the objects that found its member cache filling (see onCacheFilled). */
+  private readonly cacheWaiters = new Map<string, Set<string>>();
   private readonly unsubscribe: Array<() => void> = [];
   private running: Promise<void> | undefined;
   private readonly versions: PropagatedVersions;
@@ -154,6 +156,7 @@ export class SyncController {
       type: type.target,
       projection: { status: type.statusCollection, workload: false },
       onEvent: (cluster, event) => this.onMemberEvent(cluster, event),
+      onFilled: (cluster) => this.onCacheFilled(cluster),
       judge: (cluster, object) => this.judge(cluster, object),
     });
     for (const obj of this.fedLease.informer.list()) this.queue.add(objectKey(obj));
@@ -191,6 +194,26 @@ export class SyncController {
     for (const obj of this.fedLease?.informer.list() ?? []) {
       if (obj.metadata?.namespace === namespace) this.queue.addBulk(objectKey(obj));
     }
+  }
+
+  /**
+   * Remembers which filling caches `key` waits for, and forgets those it no longer waits for (a member event
+   * brought it back before the cache said it had filled: no second look is needed then).
+   */
+  private noteCacheWaits(key: string, clusters: string[]): void {
+    for (const [cluster, waiting] of this.cacheWaiters) if (!clusters.includes(cluster)) waiting.delete(key);
+    for (const cluster of clusters) {
+      let waiting = this.cacheWaiters.get(cluster);
+      if (!waiting) this.cacheWaiters.set(cluster, (waiting = new Set()));
+      waiting.add(key);
+    }
+  }
+
+  /** The objects that waited for `cluster`'s cache to fill are looked at again now. */
+  private onCacheFilled(cluster: string): void {
+    const waiting = this.cacheWaiters.get(cluster);
+    this.cacheWaiters.delete(cluster);
+    for (const key of waiting ?? []) this.queue.add(key);
   }
 
   private onMemberEvent(cluster: string, event: InformerEvent<MemberObject>): void {
@@ -241,6 +264,7 @@ export class SyncController {
   private async reconcile(key: string): Promise<ReconcileResult> {
     const fed = this.fedLease!.informer.get(key);
     if (!fed) {
+      this.noteCacheWaits(key, []);
       this.statusWrites.delete(key);
       this.notes.delete(key);
       this.changedAt.delete(key);
@@ -250,6 +274,7 @@ export class SyncController {
     const log = this.log.child({ namespace: fed.metadata?.namespace, name: fed.metadata?.name });
     const snapshot = this.observe(fed);
     const plan = planSync(snapshot);
+    this.noteCacheWaits(key, plan.waitingForCaches);
 
     let current = fed;
     if (plan.finalizer === 'add') {

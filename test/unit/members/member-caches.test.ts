@@ -79,3 +79,35 @@ describe('MemberCaches.state', () => {
     expect(lease.state('member9')).toEqual({ kind: 'absent' });
   });
 });
+
+describe('MemberCaches: telling users when a cache has filled', () => {
+  it('calls onFilled once, when the first list is in, and not while the list is pending', async () => {
+    let answer: (() => void) | undefined;
+    const client = await member((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.includes('watch=')) return;
+      answer = () => res.end(JSON.stringify({ kind: 'ConfigMapList', metadata: { resourceVersion: '7' }, items: [] }));
+    });
+    const filled: string[] = [];
+    const lease = caches(client).acquire({ ...user, onFilled: (cluster) => filled.push(cluster) });
+    await expect.poll(() => answer !== undefined, { timeout: 5_000 }).toBe(true);
+    await sleep(300);
+    expect(filled).toEqual([]);
+    answer!();
+    await expect.poll(() => filled, { timeout: 5_000 }).toEqual(['member1']);
+    expect(lease.state('member1')).toEqual({ kind: 'fresh' });
+    await sleep(300);
+    expect(filled).toEqual(['member1']);
+  });
+
+  it('calls onFilled when a failing cache gives up after the grace period (its waiters then report the failure)', async () => {
+    const client = await member((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'configmaps is forbidden' }));
+    });
+    const filled: string[] = [];
+    const lease = caches(client).acquire({ ...user, onFilled: (cluster) => filled.push(cluster) });
+    await expect.poll(() => filled, { timeout: 5_000 }).toEqual(['member1']);
+    expect(lease.state('member1').kind).toBe('failed');
+  });
+});

@@ -7,7 +7,6 @@ import type { KubeObject } from '../../../src/kube/types.js';
 import { METADATA_ONLY, projectMemberObject, type MemberObject } from '../../../src/members/member-object.js';
 import { withHash } from '../../../src/sync/plan.js';
 import {
-  CACHE_WAIT_MS,
   DELETION_RECHECK_MS,
   planRelease,
   planSync,
@@ -105,6 +104,7 @@ function summary(plan: SyncPlan): Record<string, unknown> {
     settled: plan.settled,
     events: plan.events.map((e) => `${e.type}/${e.reason}`),
     requeueAfterMs: plan.requeueAfterMs,
+    waitingForCaches: plan.waitingForCaches,
     finalizer: plan.finalizer,
   };
 }
@@ -240,25 +240,25 @@ describe('planSync: propagation, the whole object', () => {
     // A member coming back (or flapping) refills its cache: that must not hold back the healthy members.
     const filling = cluster('m1', { cache: { kind: 'filling' }, ledger: { outstanding: { kind: 'create', hash: h1, since: 1 } } });
     const plan = planSync(snapshot(fed, [filling, cluster('m2')], { hasFinalizer: false }));
-    expect(summary(plan)).toMatchObject({ actions: ['m2:create'], withdraw: [], clusters: [], settled: false, requeueAfterMs: CACHE_WAIT_MS, finalizer: 'add' });
+    expect(summary(plan)).toMatchObject({ actions: ['m2:create'], withdraw: [], clusters: [], settled: false, waitingForCaches: ['m1'], requeueAfterMs: undefined, finalizer: 'add' });
     // Even when everything else is done, the status waits for the cache.
     const waiting = planSync(snapshot(fed, [cluster('m1', { cache: { kind: 'filling' } }), inSync('m2')]));
-    expect(summary(waiting)).toMatchObject({ actions: [], clusters: ['m2:Ok'], settled: false, requeueAfterMs: CACHE_WAIT_MS });
+    expect(summary(waiting)).toMatchObject({ actions: [], clusters: ['m2:Ok'], settled: false, waitingForCaches: ['m1'], requeueAfterMs: undefined });
     // Not placed there either: nothing is deleted from a cache that may not show the copy yet.
     const moved = planSync(snapshot(fed, [cluster('m1', { cache: { kind: 'filling' }, member: member(fed, 'm1') }), inSync('m2')], { placement: { clusters: ['m2'], unknownClusters: [] } }));
-    expect(summary(moved)).toMatchObject({ actions: [], settled: false, requeueAfterMs: CACHE_WAIT_MS });
+    expect(summary(moved)).toMatchObject({ actions: [], settled: false, waitingForCaches: ['m1'], requeueAfterMs: undefined });
   });
 
-  it('looks again soon for a filling cache even while a copy is being removed elsewhere', () => {
+  it('waits for a filling cache and still looks again for a removal elsewhere', () => {
     const plan = planSync(
       snapshot(fed, [cluster('m1', { cache: { kind: 'filling' } }), cluster('m2', { member: member(fed, 'm2', { deleting: true }) })], { placement: { clusters: ['m1'], unknownClusters: [] } }),
     );
-    expect(summary(plan)).toMatchObject({ clusters: ['m2:WaitingForRemoval'], requeueAfterMs: CACHE_WAIT_MS });
+    expect(summary(plan)).toMatchObject({ clusters: ['m2:WaitingForRemoval'], waitingForCaches: ['m1'], requeueAfterMs: DELETION_RECHECK_MS });
   });
 
   it('does not wait for the cache of a cluster that is not ready', () => {
     const plan = planSync(snapshot(fed, [cluster('m1', { ready: false, cache: { kind: 'filling' } }), cluster('m2')]));
-    expect(summary(plan)).toMatchObject({ actions: ['m2:create'], clusters: ['m1:ClusterNotReady'] });
+    expect(summary(plan)).toMatchObject({ actions: ['m2:create'], clusters: ['m1:ClusterNotReady'], waitingForCaches: [], requeueAfterMs: undefined });
   });
 
   it('sends the executor what the update needs: the version decided on and the ownership to move', () => {
@@ -439,7 +439,7 @@ describe('planSync: deletion', () => {
   });
 
   it('does nothing at all without its finalizer', () => {
-    expect(del([holding('m1')], { hasFinalizer: false })).toEqual({ actions: [], withdraw: [], clusters: [], settled: true, skipStatus: true, events: [] });
+    expect(del([holding('m1')], { hasFinalizer: false })).toEqual({ actions: [], withdraw: [], clusters: [], settled: true, skipStatus: true, events: [], waitingForCaches: [] });
   });
 
   it('never deletes a namespace it cannot see when the host has one of that name: it may be the host itself', () => {
