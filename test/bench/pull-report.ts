@@ -26,6 +26,8 @@ export interface PullModeRun extends ConvergenceFigures {
   members: number;
   /** The whole run, federation start to stop. */
   wallSeconds?: number;
+  /** The FederatedConfigMap sync controller's reconciles over the measured span (older results lack it). */
+  reconciles?: number;
 }
 
 export interface PullResult {
@@ -126,8 +128,8 @@ export function resultTargets(result: PullResult): Record<string, { target: stri
 export function pullRows(push: PullModeRun, pull: PullModeRun): Row[] {
   const f = [pullFigures(push), pullFigures(pull)];
   const n = push.objects;
-  const num = (figure: string, pick: (x: PullFigures) => number, digits = 2): Row => {
-    const values = f.map(pick);
+  const num = (figure: string, pick: (x: PullFigures, i: number) => number, digits = 2): Row => {
+    const values = f.map((x, i) => pick(x, i));
     return { figure, values, shown: values.map((v) => formatNumber(v, digits)) };
   };
   const text = (figure: string, shown: string[]): Row => ({ figure, values: shown.map(() => Number.NaN), shown, ratios: false });
@@ -142,6 +144,7 @@ export function pullRows(push: PullModeRun, pull: PullModeRun): Row[] {
     num('host kube-apiserver CPU, s', (x) => x.hostApiserverCpuSeconds),
     num('host kube-apiserver CPU ms per object', (x) => (x.hostApiserverCpuSeconds * 1000) / n),
     num('controller-manager CPU ms per object', (x) => x.controllerCpuMsPerObject),
+    num('controller reconciles per object', (_x, i) => ([push, pull][i]!.reconciles ?? Number.NaN) / n),
     num('agents\' CPU, s (all agents)', (x) => x.agentsCpuSeconds),
     num('agents\' CPU ms per object (all agents)', (x) => (x.agentsCpuSeconds * 1000) / n),
     num('controller-manager + agents CPU ms per object', (x) => x.controllerCpuMsPerObject + (x.agentsCpuSeconds * 1000) / n),
