@@ -1,6 +1,6 @@
 // Builds the object the sync controller wants in one member cluster: the Federated<X> template, named and
 // typed for the target, with this cluster's JSON-patch overrides and the managed label; plus a stable hash of it.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Override } from '../api/federated-resource.js';
 import { MANAGED_LABEL, MANAGED_LABEL_TRUE, PropagationStatus } from '../api/constants.js';
 import { applyOverride, checkOverrides } from './overrides.js';
@@ -206,5 +206,5 @@ function canonicalOrUndefined(value: unknown): string | undefined {
  * object always hashes the same regardless of key order, so it can be recorded and compared to skip writes.
  */
 export function desiredHash(object: unknown): string {
-  return createHash('sha256').update(canonicalJson(object)).digest('hex').slice(0, 32);
+  return hash('sha256', canonicalJson(object), 'hex').slice(0, 32);
 }
