@@ -150,6 +150,19 @@ export function renderForCluster(input: { fedObject: RenderableFederatedObject; 
   return { ok: true, object, warnings };
 }
 
+/**
+ * Which render of a fed object serves `cluster`: clusters without overrides of their own all get the same
+ * object (only a cluster's own entries of `spec.overrides` change what it gets, or fail), so they share one
+ * render, `''`; a cluster with its own entries (or any cluster, when `spec.overrides` is not a list) gets its
+ * own, under its name.
+ */
+export function renderShareKey(fedObject: RenderableFederatedObject, cluster: string): string {
+  const overrides: unknown = fedObject.spec?.overrides;
+  if (overrides === undefined || overrides === null) return '';
+  if (!Array.isArray(overrides)) return `cluster:${cluster}`;
+  return overrides.some((entry: unknown) => isRecord(entry) && entry.clusterName === cluster) ? `cluster:${cluster}` : '';
+}
+
 type OverrideOutcome = { ok: true; setsReplicas: boolean } | { ok: false; message: string };
 
 /** Checks this cluster's overrides completely before applying any, then applies them in order to `object`. */
