@@ -11,6 +11,7 @@ import {
   writesOf,
   type Row,
 } from './vs-kubefed-report.js';
+import { PROFILE_GROUPS, type ProfileShares } from './pull-profile.js';
 import type { ConvergenceFigures } from './vs-kubefed.js';
 
 export const SYNC_MODES = ['push', 'pull'] as const;
@@ -28,6 +29,8 @@ export interface PullModeRun extends ConvergenceFigures {
   wallSeconds?: number;
   /** The FederatedConfigMap sync controller's reconciles over the measured span (older results lack it). */
   reconciles?: number;
+  /** With --cpu-prof: the controller's busy samples in the span, grouped by what they serve (shares 0..1). */
+  profile?: { busySamples: number; shares: ProfileShares };
 }
 
 export interface PullResult {
@@ -170,7 +173,40 @@ export function controllerCpuNote(push: PullModeRun, pull: PullModeRun): string 
     `modes, and so do its reconciles, renders and host watches. What moved to the agents is the member side, ${formatNumber(memberWrites, 2)} member writes ` +
     `per object and the member watches: pull mode saved ${formatNumber(saved, 2)} ms of ${formatNumber(fPush.controllerCpuMsPerObject, 2)} ms per object ` +
     `(${formatNumber((saved / fPush.controllerCpuMsPerObject) * 100, 0)} %), net of publishing bundles and reading reports. ≤ 0.5× would need the member side ` +
-    'to be at least half of the push controller\'s CPU.';
+    'to be at least half of the push controller\'s CPU.' + profileBreakdown(push, pull);
+}
+
+/**
+ * With both runs profiled: the controller's CPU per object by what it served (each group's share of the busy
+ * samples times the process's CPU), the reconciles per object, and what ≤ 0.5× would take of the pull side.
+ */
+export function profileBreakdown(push: PullModeRun, pull: PullModeRun): string {
+  if (!push.profile || !pull.profile) return '';
+  const [fPush, fPull] = [pullFigures(push), pullFigures(pull)];
+  const ms = (run: PullModeRun, f: PullFigures, group: (typeof PROFILE_GROUPS)[number]): number => run.profile!.shares[group] * f.controllerCpuMsPerObject;
+  const rows = PROFILE_GROUPS.map((g) => {
+    const [a, b] = [ms(push, fPush, g), ms(pull, fPull, g)];
+    return `| ${g} | ${formatNumber(a, 2)} | ${formatNumber(b, 2)} | ${formatNumber(b - a, 2)} |`;
+  });
+  const table = [
+    '| controller-manager CPU ms per object, by what it served | push | pull | pull − push |',
+    '|---|---|---|---|',
+    ...rows,
+    `| **all** | **${formatNumber(fPush.controllerCpuMsPerObject, 2)}** | **${formatNumber(fPull.controllerCpuMsPerObject, 2)}** | ${formatNumber(fPull.controllerCpuMsPerObject - fPush.controllerCpuMsPerObject, 2)} |`,
+  ].join('\n');
+  const n = push.objects;
+  const reconciles = (r: PullModeRun): string => (r.reconciles === undefined ? '–' : formatNumber(r.reconciles / r.objects, 2));
+  const memberRequests = Object.values(byVerb(sumClusters(push.requests, isMember))).reduce((a, b) => a + b, 0) / n;
+  const target = fPush.controllerCpuMsPerObject / 2;
+  const requests = ms(pull, fPull, 'host and member requests (HTTP, TLS, JSON)');
+  const host = requests + ms(pull, fPull, 'watch streams (read, JSON.parse, informers)');
+  return `\n\nBy the controller's CPU profiles (\`--cpu-prof\`; the busy samples of the measured span grouped by the innermost kubefed-ts frame, ` +
+    `each group's share applied to the process's CPU time; ${push.profile.busySamples} and ${pull.profile.busySamples} samples):\n\n${table}\n\n` +
+    `Reconciles of the sync controller per object: ${reconciles(push)} push, ${reconciles(pull)} pull. Requests per object: push ` +
+    `${formatNumber(fPush.hostRequestsPerObject, 2)} to the host (every client) and ${formatNumber(memberRequests, 2)} to the members, pull ` +
+    `${formatNumber(fPull.hostRequestsPerObject, 2)} to the host (the agents' reports and Leases included) and none to the members. ` +
+    `≤ 0.5× is ${formatNumber(target, 2)} ms per object here; pull's requests alone take ${formatNumber(requests, 2)} ms, and with its watch streams ` +
+    `${formatNumber(host, 2)} ms (${formatNumber((host / target) * 100, 0)} % of that budget).`;
 }
 
 /** The push / pull table and the targets table, as Markdown (no title). */

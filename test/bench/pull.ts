@@ -9,6 +9,7 @@ import type { ProcessGroup } from '../../hack/lib/process-group.js';
 import { KUBEFED_NS } from '../harness/federation.js';
 import { BenchFederation } from './federation.js';
 import { sliceProfile, type CpuProfile } from './idle-cpu.js';
+import { profileShares } from './pull-profile.js';
 import { round, waitFor } from './lib.js';
 import { SYNC_MODES, type PullModeRun, type PullResult, type SyncMode } from './pull-report.js';
 import { metricSum } from './child-manager.js';
@@ -83,6 +84,7 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
     const kubeconfig = path.join(fed.cp.dir, 'controller.kubeconfig');
     writeFileSync(kubeconfig, (await fed.controllerKubeConfig()).exportConfig(), { mode: 0o600 });
     const profDir = env.profDir ? path.join(env.profDir, mode) : undefined;
+    let profile: PullModeRun['profile'];
     if (profDir) mkdirSync(profDir, { recursive: true });
     controller = await startController(profDir ? { ...env, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : env, 'kubefed-ts', kubeconfig);
     const current = controller;
@@ -115,7 +117,7 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
       // The profile is written when the process exits.
       await controller.stop();
       controller = undefined;
-      summarizeProfile(profDir, window, log);
+      profile = summarizeProfile(profDir, window, env.dist, log);
     }
     return {
       mode,
@@ -129,6 +131,7 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
       cpu: converged.cpu,
       requests: converged.requests,
       reconciles,
+      ...(profile ? { profile } : {}),
       wallSeconds: round((performance.now() - started) / 1000, 1),
     };
   } finally {
@@ -144,19 +147,23 @@ function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-/** Writes `window.json` (the measured span) and `summary.json` (the profile's samples in it) beside the profile. */
-function summarizeProfile(dir: string, window: { fromUs: number; toUs: number }, log: (m: string) => void): void {
+/**
+ * Writes `window.json` (the measured span) and `summary.json` (the profile's samples in it) beside the profile;
+ * returns the span's samples grouped by what they serve.
+ */
+function summarizeProfile(dir: string, window: { fromUs: number; toUs: number }, dist: string, log: (m: string) => void): PullModeRun['profile'] {
   // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 is the loader hooks' worker).
   const file = readdirSync(dir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).sort().pop();
   if (!file) {
     log(`no CPU profile in ${dir}`);
-    return;
+    return undefined;
   }
   const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
   writeFileSync(path.join(dir, 'window.json'), `${JSON.stringify({ profile: file, ...window }, null, 2)}\n`);
   const inWindow = sliceProfile(profile, window.fromUs, window.toUs, 40);
   writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(inWindow, null, 2)}\n`);
   log(`CPU profile ${path.join(dir, file)}: ${inWindow.busyMs} ms busy in the measured span; summary.json beside it`);
+  return profileShares(profile, window.fromUs, window.toUs, readFileSync(path.join(dist, 'kube', 'rest-client.js'), 'utf8'));
 }
 
 /** Push, then pull, each on fresh API servers; a failed mode is recorded and the other still runs. */
