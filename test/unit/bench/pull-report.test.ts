@@ -164,7 +164,10 @@ describe('the report', () => {
   it('breaks the controller\'s CPU down by the profiles\' groups when both runs were profiled', () => {
     const shares = (over: Partial<Record<(typeof PROFILE_GROUPS)[number], number>>) =>
       ({ ...Object.fromEntries(PROFILE_GROUPS.map((g) => [g, 0])), ...over }) as Record<(typeof PROFILE_GROUPS)[number], number>;
-    const push = run('push', { reconciles: 250, profile: { busySamples: 1000, shares: shares({ 'host and member requests (HTTP, TLS, JSON)': 0.5, 'reconcile: render and hash': 0.5 }) } });
+    const push = run('push', {
+      reconciles: 250,
+      requests: { ...run('push').requests, member1: { 'configmaps APPLY': 100, 'leases PUT': 7 }, member2: { 'configmaps APPLY': 100 } },
+      profile: { busySamples: 1000, shares: shares({ 'host and member requests (HTTP, TLS, JSON)': 0.5, 'reconcile: render and hash': 0.5 }) } });
     const pull = run('pull', {
       cpu: { controller: 1.8 },
       reconciles: 300,
@@ -177,7 +180,9 @@ describe('the report', () => {
     expect(text).toContain('| pull: bundles and reports | 0.00 | 4.50 | 4.50 |');
     expect(text).toContain('| **all** | **20.00** | **18.00** | -2.00 |');
     expect(text).toContain('Reconciles of the sync controller per object: 2.50 push, 3.00 pull.');
-    expect(text).toContain('push 2.06 to the host (every client) and 2.00 to the members, pull 2.10 to the host');
+    expect(text).toContain('push 2.06 to the host (every client) and 2.07 to the members, pull 2.10 to the host');
+    // Push: 2 host writes + 2 member applies per object; pull: the 2 host writes (the agents' report PATCHes are not the controller's).
+    expect(text).toContain('push 4.00 requests per object, 2.50 ms each; pull 2.00 requests per object, 4.50 ms each.');
     expect(text).toContain('≤ 0.5× is 10.00 ms per object here; pull\'s requests alone take 9.00 ms, and with its watch streams 13.50 ms (135 % of that budget).');
     expect(controllerCpuNote(push, pull)).toContain(text);
     // One run without a profile: no breakdown.
