@@ -9,7 +9,7 @@
 //   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,vskubefed,pull,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
-//   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
+//   --cpu-prof     run the memory and pull benchmarks' controller-manager processes with --cpu-prof (bench/tmp/prof)
 //   --vs-kubefed   only the side-by-side comparison with KubeFed v0.10.0 (= --only vskubefed; issue #13)
 //   --runs N       runs per contender and scenario of the comparison (default 2; the report takes medians)
 //   --objects N    federated objects per scenario of the comparison (default 1,000; 200 with --quick)
@@ -379,7 +379,8 @@ async function main(): Promise<number> {
       group.startReaper(workDir);
       const startedAt = machine();
       try {
-        const outcome = await runPullMode({ dist, binDir, workDir, group, log }, p);
+        const profDir = values['cpu-prof'] ? path.join(BENCH_TMP, 'prof', `pull-${Date.now()}`) : undefined;
+        const outcome = await runPullMode({ dist, binDir, workDir, group, log, profDir }, p);
         failures.push(...outcome.failures);
         kubernetes = binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? kubernetes;
         write('pull', meta('pull mode against push mode', {

@@ -53,6 +53,15 @@ export function acceptedOutcome(work: PublishedWork, done: Done | undefined): Wo
   return outcome;
 }
 
+/**
+ * Whether a report can settle any published removal (see removalSettled): its `done` is a final delete or
+ * unlabel. Decided from the report alone, so that the published entry is read only when it may matter.
+ */
+export function mayHaveSettledRemoval(report: ReportEntry | undefined): boolean {
+  const done = report?.done;
+  return done !== undefined && (done.outcome.kind === 'delete' || done.outcome.kind === 'unlabel') && isFinal(done.outcome);
+}
+
 /** A done delete or unlabel leaves the bundle once the report shows the object gone or no longer managed. */
 export function removalSettled(published: BundleEntry, report: ReportEntry | undefined): boolean {
   const kind = published.action.kind;

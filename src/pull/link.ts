@@ -10,7 +10,7 @@ import type { MemberProjection } from '../members/member-object.js';
 import { exponentialBackoff } from '../queue/backoff.js';
 import { canonicalJson } from '../sync/render.js';
 import type { Logger } from '../util/log.js';
-import { removalSettled } from './decide.js';
+import { mayHaveSettledRemoval, removalSettled } from './decide.js';
 import {
   BundleEntrySchema,
   decodeEntry,
@@ -266,8 +266,11 @@ export class PullLink {
 
   /** A done deletion leaves the bundle once its report shows the object gone. */
   private sweep(typeId: string, key: string): void {
+    const report = this.reports.get(typeId, key);
+    // Only a reported removal can settle one: the published entry is decoded for those alone, not on every report.
+    if (!mayHaveSettledRemoval(report)) return;
     const published = this.bundleEntry(typeId, key);
-    if (published && removalSettled(published, this.reports.get(typeId, key))) this.bundles.set(typeId, key, undefined);
+    if (published && removalSettled(published, report)) this.bundles.set(typeId, key, undefined);
   }
 
   private sweepAll(): void {

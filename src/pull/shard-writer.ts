@@ -5,7 +5,7 @@
 // with flushes, not with entries. A shard that would pass the size bound doubles its type's shard count: the
 // new shards are written first, then the old ones drop what moved, so a reader never misses an entry.
 import { errorMessage, isAlreadyExists, isNotFound } from '../kube/errors.js';
-import type { RestClient } from '../kube/rest-client.js';
+import { MERGE_PATCH, resourcePath, type RestClient } from '../kube/rest-client.js';
 import type { KubeObject } from '../kube/types.js';
 import { exponentialBackoff } from '../queue/backoff.js';
 import type { Logger } from '../util/log.js';
@@ -290,7 +290,14 @@ export class ShardWriter {
           data: Object.fromEntries(Object.entries(patch?.data ?? {}).map(([k, v]) => [k, v === null ? null : encodeValue(store, v)])),
         };
         try {
-          await client.mergePatch(store.resource, name, namespace, body, { fieldManager, timeoutMs: 30_000 });
+          // The answer is the whole shard: read as text, never parsed (nothing in it is needed).
+          await client.request<string>('PATCH', resourcePath(store.resource, { namespace, name }), {
+            body,
+            contentType: MERGE_PATCH,
+            query: { fieldManager },
+            timeoutMs: 30_000,
+            raw: true,
+          });
           this.options.onWrite?.('patch', true);
         } catch (err) {
           if (!isNotFound(err)) throw err;

@@ -29,6 +29,7 @@ import type { SyncMetrics } from '../metrics/metrics.js';
 import { WorkQueue, type ReconcileResult } from '../queue/work-queue.js';
 import type { Logger } from '../util/log.js';
 import { Ledger } from './ledger.js';
+import { OwnWrites } from './own-writes.js';
 import { outcomeEvents } from './outcome-events.js';
 import { computeNamespacedPlacement, selectClusters } from './placement.js';
 import { isWrittenByKubeFed, judgeMemberObject } from './plan.js';
@@ -101,6 +102,8 @@ export class SyncController {
    * holds that version (our write's watch event is on its way), the status is judged against what we wrote.
    */
   private readonly statusWrites = new Map<string, { basedOn: string | undefined; status: FederatedResourceStatus }>();
+  /** Versions our own finalizer and status writes produced: their watch events need no reconcile. */
+  private readonly ownWrites = new OwnWrites();
   /** When each fed key last changed, for the propagation latency metric. */
   private readonly changedAt = new Map<string, number>();
   /** Per cluster, the objects that found its member cache filling (see onCacheFilled). */
@@ -181,6 +184,7 @@ export class SyncController {
 
   private onFedEvent(event: InformerEvent<FedObject>): void {
     const key = objectKey(event.object);
+    if (event.type === 'updated' && this.ownWrites.isEcho(key, event.object.metadata?.resourceVersion)) return;
     if (event.type !== 'deleted') this.changedAt.set(key, Date.now());
     this.queue.add(key);
   }
@@ -266,6 +270,7 @@ export class SyncController {
     if (!fed) {
       this.noteCacheWaits(key, []);
       this.statusWrites.delete(key);
+      this.ownWrites.forget(key);
       this.notes.delete(key);
       this.changedAt.delete(key);
       this.releaseOrphans(key);
@@ -446,8 +451,9 @@ export class SyncController {
     log.debug({ before: previous, after: status }, 'writing status');
     const { namespace, name } = { namespace: fed.metadata?.namespace, name: fed.metadata?.name ?? '' };
     try {
-      await this.options.host.mergePatch(this.options.type.federated, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+      const written = await this.options.host.mergePatch(this.options.type.federated, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
       this.statusWrites.set(key, { basedOn: fed.metadata?.resourceVersion, status });
+      this.ownWrites.wrote(key, written.metadata?.resourceVersion);
     } catch (err) {
       this.statusWrites.delete(key);
       if (isNotFound(err)) return;
@@ -460,9 +466,12 @@ export class SyncController {
   private async addFinalizer<T extends KubeObject>(fed: T): Promise<T | undefined> {
     const finalizers = [...(fed.metadata?.finalizers ?? []), SYNC_CONTROLLER_FINALIZER];
     try {
-      return await this.options.host.mergePatch<T>(this.options.type.federated, fed.metadata?.name ?? '', fed.metadata?.namespace, {
+      const updated = await this.options.host.mergePatch<T>(this.options.type.federated, fed.metadata?.name ?? '', fed.metadata?.namespace, {
         metadata: { finalizers, resourceVersion: fed.metadata?.resourceVersion },
       });
+      // This reconcile goes on with the updated object: its watch event has nothing new to say.
+      this.ownWrites.wrote(objectKey(updated), updated.metadata?.resourceVersion);
+      return updated;
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return undefined;
       this.options.events.record(fed, 'Warning', 'EnsureFinalizerError', `Failed to add finalizer: ${errorMessage(err)}`);

@@ -11,7 +11,7 @@ import type { MemberObject } from '../members/member-object.js';
 import type { LedgerEntry } from './ledger.js';
 import type { PlannedEvent } from './outcome-events.js';
 import { planClusterAction, type ClusterAction } from './plan.js';
-import { desiredHash, renderForCluster, type RenderResult, type RenderTarget } from './render.js';
+import { desiredHash, renderForCluster, renderShareKey, type RenderResult, type RenderTarget } from './render.js';
 import { MANAGED_LABEL, MANAGED_LABEL_TRUE } from '../api/constants.js';
 
 export interface PlacementDecision {
@@ -159,6 +159,7 @@ function planPropagation(snapshot: SyncSnapshot): SyncPlan {
   plan.message = placement.message;
   const selected = new Set(placement.clusters);
 
+  const renders = new Map<string, { rendered: RenderResult; hash: string }>();
   for (const cluster of snapshot.clusters) {
     // Decide only from a filled cache, or a missing object would look absent; the other clusters go on (a
     // member coming back or flapping refills its cache, which must not hold back the healthy ones).
@@ -190,8 +191,15 @@ function planPropagation(snapshot: SyncSnapshot): SyncPlan {
     let rendered: RenderResult | undefined;
     let hash: string | undefined;
     if (isSelected && usable) {
-      rendered = renderForCluster({ fedObject: fed, target: snapshot.target, cluster: cluster.name });
-      hash = rendered.ok ? desiredHash(rendered.object) : 'invalid';
+      // Clusters without overrides of their own share one render (and one hash) of the object.
+      const shareKey = renderShareKey(fed, cluster.name);
+      let shared = renders.get(shareKey);
+      if (!shared) {
+        const result = renderForCluster({ fedObject: fed, target: snapshot.target, cluster: cluster.name });
+        shared = { rendered: result, hash: result.ok ? desiredHash(result.object) : 'invalid' };
+        renders.set(shareKey, shared);
+      }
+      ({ rendered, hash } = shared);
     }
     let action = planClusterAction({
       ready: usable,

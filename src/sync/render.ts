@@ -1,6 +1,6 @@
 // Builds the object the sync controller wants in one member cluster: the Federated<X> template, named and
 // typed for the target, with this cluster's JSON-patch overrides and the managed label; plus a stable hash of it.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Override } from '../api/federated-resource.js';
 import { MANAGED_LABEL, MANAGED_LABEL_TRUE, PropagationStatus } from '../api/constants.js';
 import { applyOverride, checkOverrides } from './overrides.js';
@@ -150,6 +150,19 @@ export function renderForCluster(input: { fedObject: RenderableFederatedObject; 
   return { ok: true, object, warnings };
 }
 
+/**
+ * Which render of a fed object serves `cluster`: clusters without overrides of their own all get the same
+ * object (only a cluster's own entries of `spec.overrides` change what it gets, or fail), so they share one
+ * render, `''`; a cluster with its own entries (or any cluster, when `spec.overrides` is not a list) gets its
+ * own, under its name.
+ */
+export function renderShareKey(fedObject: RenderableFederatedObject, cluster: string): string {
+  const overrides: unknown = fedObject.spec?.overrides;
+  if (overrides === undefined || overrides === null) return '';
+  if (!Array.isArray(overrides)) return `cluster:${cluster}`;
+  return overrides.some((entry: unknown) => isRecord(entry) && entry.clusterName === cluster) ? `cluster:${cluster}` : '';
+}
+
 type OverrideOutcome = { ok: true; setsReplicas: boolean } | { ok: false; message: string };
 
 /** Checks this cluster's overrides completely before applying any, then applies them in order to `object`. */
@@ -206,5 +219,5 @@ function canonicalOrUndefined(value: unknown): string | undefined {
  * object always hashes the same regardless of key order, so it can be recorded and compared to skip writes.
  */
 export function desiredHash(object: unknown): string {
-  return createHash('sha256').update(canonicalJson(object)).digest('hex').slice(0, 32);
+  return hash('sha256', canonicalJson(object), 'hex').slice(0, 32);
 }

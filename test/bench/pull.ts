@@ -2,14 +2,17 @@
 // members, once on a federation whose members all joined in push mode and once on a fresh one whose members
 // joined with `kubefedctl join --mode pull`, each with one kubefed-agent process per member. The controller-manager
 // and the agents run as processes of their own (compiled src/), so each one's CPU is its own.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Informer } from '../../src/kube/informer.js';
 import type { ProcessGroup } from '../../hack/lib/process-group.js';
 import { KUBEFED_NS } from '../harness/federation.js';
 import { BenchFederation } from './federation.js';
+import { sliceProfile, type CpuProfile } from './idle-cpu.js';
+import { profileShares } from './pull-profile.js';
 import { round, waitFor } from './lib.js';
 import { SYNC_MODES, type PullModeRun, type PullResult, type SyncMode } from './pull-report.js';
+import { metricSum } from './child-manager.js';
 import { cpuMeter, startController, timeConvergence, waitForClustersReady, type ControllerProcess } from './vs-kubefed.js';
 
 export interface PullParameters {
@@ -27,6 +30,8 @@ export interface PullEnvironment {
   workDir: string;
   group: ProcessGroup;
   log: (m: string) => void;
+  /** Where the controller-manager writes its CPU profile (node --cpu-prof), a folder per mode; none when undefined. */
+  profDir?: string | undefined;
 }
 
 interface AgentProcess {
@@ -78,7 +83,10 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
   try {
     const kubeconfig = path.join(fed.cp.dir, 'controller.kubeconfig');
     writeFileSync(kubeconfig, (await fed.controllerKubeConfig()).exportConfig(), { mode: 0o600 });
-    controller = await startController(env, 'kubefed-ts', kubeconfig);
+    const profDir = env.profDir ? path.join(env.profDir, mode) : undefined;
+    let profile: PullModeRun['profile'];
+    if (profDir) mkdirSync(profDir, { recursive: true });
+    controller = await startController(profDir ? { ...env, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : env, 'kubefed-ts', kubeconfig);
     const current = controller;
     if (mode === 'pull') {
       for (const member of fed.memberNames) agents.push(await startAgent(env, fed, member, p.heartbeatInterval));
@@ -86,10 +94,31 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
     await waitForClustersReady(fed, 120_000);
     const namespace = 'bench';
     await fed.federateNamespace(namespace);
-    const cpu = cpuMeter(fed, () => current.pid, () => agents.map((a) => ({ name: `agent-${a.cluster}`, pid: a.pid })));
+    const meter = cpuMeter(fed, () => current.pid, () => agents.map((a) => ({ name: `agent-${a.cluster}`, pid: a.pid })));
+    // The measured span on the clock of CPU profiles, to tell the profile's samples in it from the rest.
+    const window = { fromUs: 0, toUs: 0 };
+    const cpu = {
+      start: (): void => {
+        meter.start();
+        window.fromUs = monotonicMicros();
+      },
+      stop: (): Record<string, number> => {
+        window.toUs = monotonicMicros();
+        return meter.stop();
+      },
+    };
+    const reconcilesBefore = metricSum(await current.metrics(), 'controller_runtime_reconcile_total', { controller: 'federatedconfigmap' });
     const converged = await timeConvergence(fed, 'configmap', p.objects, namespace, cpu, informers, p.convergeTimeoutMs);
+    // Counted after the span: a reconcile or two may end after it, which is noise at this size.
+    const reconciles = metricSum(await current.metrics(), 'controller_runtime_reconcile_total', { controller: 'federatedconfigmap' }) - reconcilesBefore;
     const agentCpu = agents.map((a) => converged.cpu[`agent-${a.cluster}`]).join(' + ');
-    log(`converged in ${converged.convergeSeconds} s${converged.timedOut ? ' (TIMED OUT)' : ''}; controller CPU ${converged.cpu.controller} s${agents.length ? `, agents ${agentCpu} s` : ''}`);
+    log(`converged in ${converged.convergeSeconds} s${converged.timedOut ? ' (TIMED OUT)' : ''}; controller CPU ${converged.cpu.controller} s${agents.length ? `, agents ${agentCpu} s` : ''}; ${reconciles} reconciles`);
+    if (profDir) {
+      // The profile is written when the process exits.
+      await controller.stop();
+      controller = undefined;
+      profile = summarizeProfile(profDir, window, env.dist, log);
+    }
     return {
       mode,
       objects: p.objects,
@@ -101,6 +130,8 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
       progress: converged.progress,
       cpu: converged.cpu,
       requests: converged.requests,
+      reconciles,
+      ...(profile ? { profile } : {}),
       wallSeconds: round((performance.now() - started) / 1000, 1),
     };
   } finally {
@@ -109,6 +140,30 @@ export async function runPullModeOnce(env: PullEnvironment, mode: SyncMode, p: P
     await controller?.stop();
     await fed.stop();
   }
+}
+
+/** Monotonic microseconds, on the clock V8's CPU profiles use (CLOCK_MONOTONIC on Linux). */
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * Writes `window.json` (the measured span) and `summary.json` (the profile's samples in it) beside the profile;
+ * returns the span's samples grouped by what they serve.
+ */
+function summarizeProfile(dir: string, window: { fromUs: number; toUs: number }, dist: string, log: (m: string) => void): PullModeRun['profile'] {
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 is the loader hooks' worker).
+  const file = readdirSync(dir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f)).sort().pop();
+  if (!file) {
+    log(`no CPU profile in ${dir}`);
+    return undefined;
+  }
+  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+  writeFileSync(path.join(dir, 'window.json'), `${JSON.stringify({ profile: file, ...window }, null, 2)}\n`);
+  const inWindow = sliceProfile(profile, window.fromUs, window.toUs, 40);
+  writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(inWindow, null, 2)}\n`);
+  log(`CPU profile ${path.join(dir, file)}: ${inWindow.busyMs} ms busy in the measured span; summary.json beside it`);
+  return profileShares(profile, window.fromUs, window.toUs, readFileSync(path.join(dist, 'kube', 'rest-client.js'), 'utf8'));
 }
 
 /** Push, then pull, each on fresh API servers; a failed mode is recorded and the other still runs. */

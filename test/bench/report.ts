@@ -660,8 +660,8 @@ npx tsx hack/bench-planner.ts          # the planner's figures (bench/results/pl
 
 Each result file records the machine (CPU model, cores, memory, load average), Node and Kubernetes versions,
 the date, the commit, the parameters and the raw numbers (every latency sample, the per-process CPU seconds,
-the write requests per API server). \`--cpu-prof\` writes CPU profiles of the memory benchmark's controller-manager
-processes to \`bench/tmp/prof\`.
+the write requests per API server). \`--cpu-prof\` writes CPU profiles of the memory and pull benchmarks' controller-manager
+processes to \`bench/tmp/prof\` (the pull benchmark's, per mode, with the measured span and its breakdown in §9).
 `);
   return out.join('\n');
 }

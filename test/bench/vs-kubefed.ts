@@ -136,7 +136,11 @@ export interface VsEnvironment {
 }
 
 /** What starting a controller-manager process needs (KubeFed's binaries only for KubeFed's contenders). */
-export type ControllerEnvironment = Pick<VsEnvironment, 'dist' | 'workDir' | 'group'> & { kubefedBin?: string };
+export type ControllerEnvironment = Pick<VsEnvironment, 'dist' | 'workDir' | 'group'> & {
+  kubefedBin?: string;
+  /** Node flags for a kubefed-ts controller-manager (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+};
 
 function kubefedBinOf(env: ControllerEnvironment): string {
   if (!env.kubefedBin) throw new Error('KubeFed\'s binaries are needed to run its controller-manager (hack/build-kubefed.sh)');
@@ -161,7 +165,7 @@ export async function startController(env: ControllerEnvironment, contender: Con
   const logFile = path.join(env.workDir, `${name}.log`);
   const child = contender === 'kubefed-ts'
     ? env.group.start(name, process.execPath, [
-      path.join(env.dist, 'main.js'), '--kubeconfig', kubeconfig, '--kubefed-namespace', KUBEFED_NS,
+      ...(env.nodeArgs ?? []), path.join(env.dist, 'main.js'), '--kubeconfig', kubeconfig, '--kubefed-namespace', KUBEFED_NS,
       '--health-addr', `127.0.0.1:${healthPort}`, '--metrics-addr', `127.0.0.1:${metricsPort}`,
     ], logFile, { ...process.env, KUBEFED_LOG_LEVEL: 'warn' })
     : env.group.start(name, path.join(kubefedBinOf(env), 'controller-manager'), [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   controllerCpuNote,
+  profileBreakdown,
   pullFigures,
   pullRows,
   pullSummaryRows,
@@ -13,6 +14,7 @@ import {
 } from '../../bench/pull-report.js';
 import { render } from '../../bench/report.js';
 import type { ResultFile } from '../../bench/lib.js';
+import { PROFILE_GROUPS } from '../../bench/pull-profile.js';
 
 function run(mode: 'push' | 'pull', over: Partial<PullModeRun> = {}): PullModeRun {
   return {
@@ -157,6 +159,34 @@ describe('the report', () => {
     expect(renderPull({ runs: [run('push'), missed] })).toContain('**What bounds the controller\'s CPU.**');
     expect(controllerCpuNote(run('push'), run('pull', { cpu: { controller: 1 } }))).toBe('');
     expect(renderPull(both)).not.toContain('What bounds');
+  });
+
+  it('breaks the controller\'s CPU down by the profiles\' groups when both runs were profiled', () => {
+    const shares = (over: Partial<Record<(typeof PROFILE_GROUPS)[number], number>>) =>
+      ({ ...Object.fromEntries(PROFILE_GROUPS.map((g) => [g, 0])), ...over }) as Record<(typeof PROFILE_GROUPS)[number], number>;
+    const push = run('push', {
+      reconciles: 250,
+      requests: { ...run('push').requests, member1: { 'configmaps APPLY': 100, 'leases PUT': 7 }, member2: { 'configmaps APPLY': 100 } },
+      profile: { busySamples: 1000, shares: shares({ 'host and member requests (HTTP, TLS, JSON)': 0.5, 'reconcile: render and hash': 0.5 }) } });
+    const pull = run('pull', {
+      cpu: { controller: 1.8 },
+      reconciles: 300,
+      requests: { host: { 'federatedconfigmaps PATCH': 100, 'federatedconfigmaps/status PATCH': 100, 'configmaps PATCH': 10 } },
+      profile: { busySamples: 900, shares: shares({ 'host and member requests (HTTP, TLS, JSON)': 0.5, 'watch streams (read, JSON.parse, informers)': 0.25, 'pull: bundles and reports': 0.25 }) },
+    });
+    const text = profileBreakdown(push, pull);
+    expect(text).toContain('| host and member requests (HTTP, TLS, JSON) | 10.00 | 9.00 | -1.00 |');
+    expect(text).toContain('| reconcile: render and hash | 10.00 | 0.00 | -10.00 |');
+    expect(text).toContain('| pull: bundles and reports | 0.00 | 4.50 | 4.50 |');
+    expect(text).toContain('| **all** | **20.00** | **18.00** | -2.00 |');
+    expect(text).toContain('Reconciles of the sync controller per object: 2.50 push, 3.00 pull.');
+    expect(text).toContain('push 2.06 to the host (every client) and 2.07 to the members, pull 2.10 to the host');
+    // Push: 2 host writes + 2 member applies per object; pull: the 2 host writes (the agents' report PATCHes are not the controller's).
+    expect(text).toContain('push 4.00 requests per object, 2.50 ms each; pull 2.00 requests per object, 4.50 ms each.');
+    expect(text).toContain('≤ 0.5× is 10.00 ms per object here; pull\'s requests alone take 9.00 ms, and with its watch streams 13.50 ms (135 % of that budget).');
+    expect(controllerCpuNote(push, pull)).toContain(text);
+    // One run without a profile: no breakdown.
+    expect(profileBreakdown(run('push'), pull)).toBe('');
   });
 
   it('lists member requests by verb and the agents\' CPU per object', () => {

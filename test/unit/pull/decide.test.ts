@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { MemberObject } from '../../../src/members/member-object.js';
 import {
   acceptedOutcome,
+  mayHaveSettledRemoval,
   memberObjectOf,
   needsNewSeq,
   removalSettled,
@@ -76,6 +77,24 @@ describe('removalSettled', () => {
     ['an unlabel done, the report still showing it managed', unlabel, { key: 'demo/web', member: member('true'), done: { seq: 9, outcome: { kind: 'unlabel', status: '' } } }, false],
   ])('%s → %s', (_, entry, report, want) => {
     expect(removalSettled(entry, report)).toBe(want);
+    // The cheap test from the report alone never rules out a removal that settles.
+    if (want) expect(mayHaveSettledRemoval(report)).toBe(true);
+  });
+});
+
+describe('mayHaveSettledRemoval', () => {
+  it.each<[string, ReportEntry | undefined, boolean]>([
+    ['no report', undefined, false],
+    ['no outcome yet', { key: 'demo/web', member: { resourceVersion: '3' } }, false],
+    ['a create done', done(7), false],
+    ['an update done', done(7, { kind: 'update' }), false],
+    ['a delete done', { key: 'demo/web', done: { seq: 9, outcome: { kind: 'delete', status: '' } } }, true],
+    ['a delete waiting for removal', { key: 'demo/web', done: { seq: 9, outcome: { kind: 'delete', status: 'WaitingForRemoval' } } }, true],
+    ['a delete still retrying', { key: 'demo/web', done: { seq: 9, outcome: { kind: 'delete', status: 'DeletionFailed', retrying: true } } }, false],
+    ['a delete skipped, the member not answering', { key: 'demo/web', done: { seq: 9, outcome: { kind: 'delete', status: 'ClusterNotReady', notAttempted: true } } }, false],
+    ['an unlabel done', { key: 'demo/web', done: { seq: 9, outcome: { kind: 'unlabel', status: '' } } }, true],
+  ])('%s → %s', (_, report, want) => {
+    expect(mayHaveSettledRemoval(report)).toBe(want);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FederatedResource, Override } from '../../../src/api/federated-resource.js';
-import { canonicalJson, desiredHash, renderForCluster, type RenderableFederatedObject, type RenderTarget } from '../../../src/sync/render.js';
+import { canonicalJson, desiredHash, renderForCluster, renderShareKey, type RenderableFederatedObject, type RenderTarget } from '../../../src/sync/render.js';
 
 const configMap: RenderTarget = { apiVersion: 'v1', kind: 'ConfigMap', namespaced: true };
 const deployment: RenderTarget = { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true };
@@ -430,6 +430,31 @@ describe('renderForCluster: overrides', () => {
       { clusterName: 'member1', clusterOverrides: [{ path: '/spec/replicas', value: 9 }] },
     ];
     expect(render(fed({ template, overrides }), deployment)).toMatchObject({ ok: true, object: { spec: { replicas: 9 } } });
+  });
+});
+
+describe('renderShareKey: clusters without overrides of their own share one render', () => {
+  const template = { data: { a: '1' }, metadata: { labels: { app: 'x' } } };
+  const cases: Array<[string, unknown, Record<string, string>]> = [
+    ['no overrides', undefined, { member1: '', member2: '', member3: '' }],
+    ['overrides null', null, { member1: '', member2: '', member3: '' }],
+    ['an empty list', [], { member1: '', member2: '', member3: '' }],
+    ['overrides for member1 only', overridesFor('member1', { path: '/data/a', value: '2' }), { member1: 'cluster:member1', member2: '', member3: '' }],
+    ['an invalid entry of member1', [{ clusterName: 'member1', clusterOverrides: 'nope' }], { member1: 'cluster:member1', member2: '', member3: '' }],
+    ['entries without a cluster name (a problem for no cluster in particular)', [{ clusterOverrides: [] }, 'junk'], { member1: '', member2: '', member3: '' }],
+    ['overrides not a list', { member1: [] }, { member1: 'cluster:member1', member2: 'cluster:member2', member3: 'cluster:member3' }],
+  ];
+  it.each(cases)('%s', (_, overrides, want) => {
+    const fedObject = fed({ template, overrides: overrides as Override[] });
+    const keys = Object.fromEntries(Object.keys(want).map((c) => [c, renderShareKey(fedObject, c)]));
+    expect(keys).toEqual(want);
+    // What the sharing rests on: clusters under one key render the very same object or the same failure.
+    for (const a of Object.keys(want)) {
+      for (const b of Object.keys(want)) {
+        if (keys[a] !== keys[b]) continue;
+        expect(canonicalJson(render(fedObject, configMap, a))).toBe(canonicalJson(render(fedObject, configMap, b)));
+      }
+    }
   });
 });
 
