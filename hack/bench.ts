@@ -10,6 +10,8 @@
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory benchmark's controller-manager processes with --cpu-prof (bench/tmp/prof)
+//   --heap-snapshot  the memory benchmark writes a heap snapshot of the controller-manager at every point (bench/tmp/heap;
+//                  a measurement run only: the snapshots cost memory; read them with hack/heap-breakdown.ts)
 //   --vs-kubefed   only the side-by-side comparison with KubeFed v0.10.0 (= --only vskubefed; issue #13)
 //   --runs N       runs per contender and scenario of the comparison (default 2; the report takes medians)
 //   --objects N    federated objects per scenario of the comparison (default 1,000; 200 with --quick)
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'report-only': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
     'vs-kubefed': { type: 'boolean', default: false },
     runs: { type: 'string' },
     objects: { type: 'string' },
@@ -260,7 +263,7 @@ async function main(): Promise<number> {
       try {
         kubernetes = fed.kubernetesVersion;
         const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, convergeTimeoutMs: 20 * 60_000 };
-        const result = await runMemory(fed, dist, p, log, values['cpu-prof'] ? path.join(BENCH_TMP, 'prof') : undefined);
+        const result = await runMemory(fed, dist, p, log, values['cpu-prof'] ? path.join(BENCH_TMP, 'prof') : undefined, values['heap-snapshot'] ? path.join(BENCH_TMP, 'heap') : undefined);
         write('memory', meta('memory and cold start of the controller-manager process', {
           ...p,
           members: fed.memberNames.length,
