@@ -34,6 +34,7 @@ import { runPullMode, type PullParameters } from '../test/bench/pull.js';
 import { resultTargets } from '../test/bench/pull-report.js';
 import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
 import { runMemory } from '../test/bench/memory.js';
+import { CONTROLLER_MANAGER_NODE_FLAGS } from '../src/manager/node-flags.js';
 import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
@@ -262,12 +263,12 @@ async function main(): Promise<number> {
       const fed = await BenchFederation.start({ members: SIZES.memoryMembers, binDir, kinds: ['configmap'], enabled: true, log });
       try {
         kubernetes = fed.kubernetesVersion;
-        const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, convergeTimeoutMs: 20 * 60_000 };
+        const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, steadyMs: 25_000, convergeTimeoutMs: 20 * 60_000 };
         const result = await runMemory(fed, dist, p, log, values['cpu-prof'] ? path.join(BENCH_TMP, 'prof') : undefined, values['heap-snapshot'] ? path.join(BENCH_TMP, 'heap') : undefined);
         write('memory', meta('memory and cold start of the controller-manager process', {
           ...p,
           members: fed.memberNames.length,
-          process: `node ${path.relative(process.cwd(), path.join(dist, 'main.js'))} (src compiled by tsconfig.build.json), leader election on, KubeFedConfig defaults`,
+          process: `node ${CONTROLLER_MANAGER_NODE_FLAGS.join(' ')} ${path.relative(process.cwd(), path.join(dist, 'main.js'))} (src compiled by tsconfig.build.json), leader election on, KubeFedConfig defaults`,
         }, result, {
           targets: { coldStartWrites: { target: '0', met: result.coldStart.serverWritesTotal === 0 } },
         }));

@@ -3,9 +3,12 @@
 // the command line and each of their properties, plus the heap's self sizes by constructor. Used to find what
 // the controller-manager's heap holds at 10,000 federated objects (BENCHMARKS.md §4).
 //
-// Usage: node --max-old-space-size=8192 --import tsx hack/heap-breakdown.ts FILE [Class ...]
+// Usage: node --max-old-space-size=8192 --import tsx hack/heap-breakdown.ts FILE [--json OUT] [Class ...]
 //   default classes: SyncController Informer Ledger MemberCaches WorkQueue ClusterExecutor Executors
-import { readFileSync } from 'node:fs';
+//   --json OUT  also writes the owners' retained sizes (each informer named by resource and cluster) to OUT,
+//               e.g. bench/results/memory-heap.json, which BENCHMARKS.md §4 shows
+//   --at F,M    the federated and member objects the process held (recorded in the JSON)
+import { readFileSync, writeFileSync } from 'node:fs';
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
@@ -14,7 +17,12 @@ interface Snapshot {
   strings: string[];
 }
 
-const [file, ...classArgs] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const jsonAt = argv.indexOf('--json');
+const jsonOut = jsonAt >= 0 ? argv.splice(jsonAt, 2)[1] : undefined;
+const atAt = argv.indexOf('--at');
+const at = atAt >= 0 ? argv.splice(atAt, 2)[1]!.split(',').map(Number) : [];
+const [file, ...classArgs] = argv;
 if (!file) {
   process.stderr.write('usage: heap-breakdown.ts FILE [Class ...]\n');
   process.exit(2);
@@ -188,4 +196,37 @@ for (const b of candidates.sort((x, y) => retained[y]! - retained[x]!).slice(0, 
   const v = order[b]!;
   const owner = order[idom[b]!]!;
   process.stdout.write(`  ${MiB(retained[b]!).padStart(8)} MiB  ${typeOf(v)}:${nameOf(v).slice(0, 50)}  (held by ${typeOf(owner)}:${nameOf(owner).slice(0, 40)})\n`);
+}
+
+// Named owners for the report: each informer by resource and cluster, the sync controllers' own records.
+const propTarget = (v: number, name: string): number | undefined => {
+  for (let e = firstEdge[v]!; e < firstEdge[v + 1]!; e += EF) if (edgeName(e) === name) return edges[e + eTo]! / NF;
+  return undefined;
+};
+const stringAt = (v: number | undefined, ...pathNames: string[]): string | undefined => {
+  let at = v;
+  for (const name of pathNames) at = at === undefined ? undefined : propTarget(at, name);
+  return at !== undefined && typeOf(at).includes('string') ? nameOf(at) : undefined;
+};
+const owners: Array<{ owner: string; retainedMiB: number; entries?: number }> = [];
+for (let v = 0; v < N; v++) {
+  if (typeOf(v) !== 'object' || post[v]! < 0) continue;
+  const cls = nameOf(v);
+  if (cls === 'Informer') {
+    const plural = stringAt(v, 'type', 'plural') ?? '?';
+    const cluster = stringAt(v, 'client', 'name') ?? '?';
+    owners.push({ owner: `informer ${plural} @ ${cluster}`, retainedMiB: Number(MiB(retainedOf(v))) });
+  } else if (cls === 'SyncController' || cls === 'EventRecorder' || cls === 'WorkQueue' || cls === 'ClusterExecutor') {
+    if (retainedOf(v) < 64 * 1024) continue;
+    owners.push({ owner: cls === 'SyncController' ? `sync controller ${stringAt(v, 'name') ?? ''} (ledger, status and timing records)` : cls, retainedMiB: Number(MiB(retainedOf(v))) });
+  }
+}
+owners.sort((a, b) => b.retainedMiB - a.retainedMiB);
+owners.splice(owners.findIndex((o) => o.retainedMiB < 0.1) >>> 0);
+process.stdout.write('\nowners:\n');
+for (const o of owners) process.stdout.write(`  ${o.retainedMiB.toFixed(2).padStart(8)} MiB  ${o.owner}\n`);
+if (jsonOut) {
+  const strings = byName.get('string')?.self ?? 0;
+  writeFileSync(jsonOut, `${JSON.stringify({ snapshot: file.split('/').pop(), federatedObjects: at[0], memberObjects: at[1], reachableMiB: Number(MiB(total)), stringsMiB: Number(MiB(strings)), codeMiB: Number(MiB(byName.get('code')?.self ?? 0)), owners }, null, 2)}\n`);
+  process.stdout.write(`wrote ${jsonOut}\n`);
 }

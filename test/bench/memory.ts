@@ -21,6 +21,8 @@ export interface MemoryParameters {
   /** Cumulative object counts at which memory is read, e.g. [1000, 10000]. */
   sizes: number[];
   settleMs: number;
+  /** How much longer after `settleMs` the steady figures are read. */
+  steadyMs: number;
   convergeTimeoutMs: number;
 }
 
@@ -34,8 +36,10 @@ export interface MemoryPoint {
   heapTotalMiB?: number;
   newSpaceMiB?: number;
   externalMiB?: number;
-  /** Heap used after the full GC a heap snapshot makes (only with snapshots on): what is live. */
+  /** Heap used after the full GC a heap snapshot makes (only with snapshots on, at the last point): what is live. */
   liveHeapMiB?: number;
+  /** The same figures after the process has been idle longer (see `steady`). */
+  steady?: { afterSeconds: number; rssMiB: number; heapUsedMiB: number; heapTotalMiB: number };
   /** Time for the running process to propagate this step's new objects (created meanwhile). */
   convergeSeconds?: number;
   /** CPU seconds (user + system) the process spent on this step, from /proc/<pid>/stat. */
@@ -81,28 +85,30 @@ function propagated(obj: KubeObject): boolean {
   return conditions.some((c) => c.type === PROPAGATION_CONDITION_TYPE && c.status === 'True');
 }
 
-async function point(child: ChildManager, objects: number, members: number, snapshotDir: string | undefined): Promise<MemoryPoint> {
+async function point(child: ChildManager, objects: number, members: number): Promise<MemoryPoint> {
   const mem = child.memory();
   const text = await child.metrics();
-  const heap = metricSum(text, 'nodejs_heap_size_used_bytes');
-  const pt: MemoryPoint = {
+  return {
     federatedObjects: objects,
     memberObjects: objects * members,
     rssMiB: mem?.rss ?? Number.NaN,
     peakRssMiB: mem?.peak ?? Number.NaN,
-    heapUsedMiB: round(heap / MiB, 1),
+    heapUsedMiB: round(metricSum(text, 'nodejs_heap_size_used_bytes') / MiB, 1),
     heapTotalMiB: round(metricSum(text, 'nodejs_heap_size_total_bytes') / MiB, 1),
     newSpaceMiB: round(metricSum(text, 'nodejs_heap_space_size_total_bytes', { space: 'new' }) / MiB, 1),
     externalMiB: round(metricSum(text, 'nodejs_external_memory_bytes') / MiB, 1),
     load: round(os.loadavg()[0]!, 2),
   };
-  if (snapshotDir) {
-    // After the figures above: writing a snapshot costs memory of its own. It starts with a full GC, so the
-    // heap used just after it is what is live.
-    await takeHeapSnapshot(child, snapshotDir);
-    pt.liveHeapMiB = round(metricSum(await child.metrics(), 'nodejs_heap_size_used_bytes') / MiB, 1);
-  }
-  return pt;
+}
+
+/**
+ * The same figures once the process has been idle a while: V8's memory reducer starts 8 s after activity ends
+ * (full GCs that compact and hand free pages back), so this is what an idle federation of that size keeps.
+ */
+async function steady(child: ChildManager, pt: MemoryPoint, members: number, waitMs: number): Promise<MemoryPoint['steady']> {
+  await sleep(waitMs);
+  const later = await point(child, pt.federatedObjects, members);
+  return { afterSeconds: round(waitMs / 1000, 0), rssMiB: later.rssMiB, heapUsedMiB: later.heapUsedMiB, heapTotalMiB: later.heapTotalMiB ?? Number.NaN };
 }
 
 /** User + system CPU seconds of a process so far (clock ticks of /proc/<pid>/stat; 100 per second on Linux). */
@@ -164,8 +170,9 @@ export async function runMemory(
     }, 120_000, 200);
     await fed.federateNamespace(p.namespace);
     await sleep(p.settleMs);
-    const idle = await point(child, 0, members, snapshotDir);
-    log(`memory: idle RSS ${idle.rssMiB} MiB`);
+    const idle = await point(child, 0, members);
+    idle.steady = await steady(child, idle, members, p.steadyMs);
+    log(`memory: idle RSS ${idle.rssMiB} MiB, heap ${idle.heapUsedMiB} of ${idle.heapTotalMiB}; ${idle.steady!.afterSeconds} s later RSS ${idle.steady!.rssMiB} MiB`);
 
     hostCache = await fed.watch(fed.host, type.federated, p.namespace);
     const host = hostCache;
@@ -183,9 +190,16 @@ export async function runMemory(
       const convergeSeconds = (performance.now() - start) / 1000;
       const cpuSeconds = round(processCpuSeconds(child.pid) - cpuBefore, 1);
       await sleep(p.settleMs);
-      const pt = { ...(await point(child, size, members, snapshotDir)), convergeSeconds: round(convergeSeconds, 1), cpuSeconds };
+      const pt: MemoryPoint = { ...(await point(child, size, members)), convergeSeconds: round(convergeSeconds, 1), cpuSeconds };
+      pt.steady = await steady(child, pt, members, p.steadyMs);
+      if (snapshotDir && size === p.sizes[p.sizes.length - 1]) {
+        // After every reading: writing a snapshot costs memory of its own. It starts with a full GC, so the heap
+        // used just after it is what is live.
+        await takeHeapSnapshot(child, snapshotDir);
+        pt.liveHeapMiB = round(metricSum(await child.metrics(), 'nodejs_heap_size_used_bytes') / MiB, 1);
+      }
       points.push(pt);
-      log(`memory: ${size} federated objects × ${members} members: created and propagated in ${convergeSeconds.toFixed(1)} s (${cpuSeconds} s CPU), RSS ${pt.rssMiB} MiB (peak ${pt.peakRssMiB}), heap ${pt.heapUsedMiB} MiB of ${pt.heapTotalMiB} (new space ${pt.newSpaceMiB}, external ${pt.externalMiB}${pt.liveHeapMiB !== undefined ? `, live ${pt.liveHeapMiB}` : ''})`);
+      log(`memory: ${size} federated objects × ${members} members: created and propagated in ${convergeSeconds.toFixed(1)} s (${cpuSeconds} s CPU), RSS ${pt.rssMiB} MiB (peak ${pt.peakRssMiB}), heap ${pt.heapUsedMiB} MiB of ${pt.heapTotalMiB} (new space ${pt.newSpaceMiB}, external ${pt.externalMiB}${pt.liveHeapMiB !== undefined ? `, live ${pt.liveHeapMiB}` : ''}); ${pt.steady!.afterSeconds} s later RSS ${pt.steady!.rssMiB} MiB, heap ${pt.steady!.heapUsedMiB} of ${pt.steady!.heapTotalMiB}`);
     }
     await hostCache.stop();
     hostCache = undefined;
