@@ -17,6 +17,7 @@ import { CacheFederationView } from './ui/cache-view.js';
 import { replicaSource, startStatusPage } from './ui/server.js';
 import { startWebhookServer, SyncedTypesWatch } from './webhook/index.js';
 import { createLogger } from './util/log.js';
+import { startHeapCompaction } from './manager/heap-compaction.js';
 
 const usage = `Usage: controller-manager [flags]
 
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
   const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
   logKubeFedConfig(log, namespace, config);
+  startHeapCompaction(log);
 
   // Every replica serves the webhook, leader or not: admission must not depend on the election. Each
   // watches the FTCs to know which types run, for the finalizer it adds to new federated objects.
