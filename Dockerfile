@@ -24,4 +24,5 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean -
 COPY --from=build /src/dist ./dist
 COPY crds ./crds
 USER 65532:65532
-ENTRYPOINT ["node", "dist/main.js"]
+# V8 flags: src/manager/node-flags.ts says which and why (the same in the package bin's shebang).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--expose-gc", "dist/main.js"]

@@ -10,6 +10,8 @@
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
 //   --cpu-prof     run the memory and pull benchmarks' controller-manager processes with --cpu-prof (bench/tmp/prof)
+//   --heap-snapshot  the memory benchmark writes a heap snapshot of the controller-manager at every point (bench/tmp/heap;
+//                  a measurement run only: the snapshots cost memory; read them with hack/heap-breakdown.ts)
 //   --vs-kubefed   only the side-by-side comparison with KubeFed v0.10.0 (= --only vskubefed; issue #13)
 //   --runs N       runs per contender and scenario of the comparison (default 2; the report takes medians)
 //   --objects N    federated objects per scenario of the comparison (default 1,000; 200 with --quick)
@@ -32,6 +34,7 @@ import { runPullMode, type PullParameters } from '../test/bench/pull.js';
 import { resultTargets } from '../test/bench/pull-report.js';
 import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
 import { runMemory } from '../test/bench/memory.js';
+import { CONTROLLER_MANAGER_NODE_FLAGS } from '../src/manager/node-flags.js';
 import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
@@ -50,6 +53,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'report-only': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'boolean', default: false },
     'vs-kubefed': { type: 'boolean', default: false },
     runs: { type: 'string' },
     objects: { type: 'string' },
@@ -259,12 +263,12 @@ async function main(): Promise<number> {
       const fed = await BenchFederation.start({ members: SIZES.memoryMembers, binDir, kinds: ['configmap'], enabled: true, log });
       try {
         kubernetes = fed.kubernetesVersion;
-        const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, convergeTimeoutMs: 20 * 60_000 };
-        const result = await runMemory(fed, dist, p, log, values['cpu-prof'] ? path.join(BENCH_TMP, 'prof') : undefined);
+        const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, steadyMs: 25_000, convergeTimeoutMs: 20 * 60_000 };
+        const result = await runMemory(fed, dist, p, log, values['cpu-prof'] ? path.join(BENCH_TMP, 'prof') : undefined, values['heap-snapshot'] ? path.join(BENCH_TMP, 'heap') : undefined);
         write('memory', meta('memory and cold start of the controller-manager process', {
           ...p,
           members: fed.memberNames.length,
-          process: `node ${path.relative(process.cwd(), path.join(dist, 'main.js'))} (src built as npm run build does: a bundle), leader election on, KubeFedConfig defaults`,
+          process: `node ${CONTROLLER_MANAGER_NODE_FLAGS.join(' ')} ${path.relative(process.cwd(), path.join(dist, 'main.js'))} (src built as npm run build does: a bundle), leader election on, KubeFedConfig defaults`,
         }, result, {
           targets: { coldStartWrites: { target: '0', met: result.coldStart.serverWritesTotal === 0 } },
         }));
@@ -387,7 +391,7 @@ async function main(): Promise<number> {
           ...p,
           kind: 'configmap',
           order: 'push, then pull, each on a fresh federation (etcd, host and member kube-apiservers, a kube-controller-manager per cluster)',
-          controller: 'node dist/main.js (src built as npm run build does: a bundle), its defaults (maxConcurrentReconciles 16), leader election on, host credentials a ServiceAccount token',
+          controller: `node ${CONTROLLER_MANAGER_NODE_FLAGS.join(' ')} dist/main.js (src built as npm run build does: a bundle), its defaults (maxConcurrentReconciles 16), leader election on, host credentials a ServiceAccount token`,
           agents: 'pull: one node dist/agent/main.js per member, started as the pull-mode tests start it, with the host kubeconfig `kubefedctl join --mode pull` wrote, leader election on, the heartbeat every heartbeatInterval (the agent\'s default; the tests use 1 s)',
           loadAverageAtStart: startedAt.loadAverage,
           loadAverageAtEnd: machine().loadAverage,

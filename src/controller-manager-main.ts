@@ -18,6 +18,7 @@ import { replicaSource, startStatusPage } from './ui/server.js';
 import { startWebhookServer, SyncedTypesWatch } from './webhook/index.js';
 import { createLogger } from './util/log.js';
 import { GracefulShutdown } from './util/shutdown.js';
+import { startHeapCompaction } from './manager/heap-compaction.js';
 
 const usage = `Usage: controller-manager [flags]
 
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
   const host = await RestClient.fromKubeConfig(kc, { name: 'host', userAgent: 'kubefed-ts/controller-manager', observer: metrics.requestObserver() });
   const config = await loadKubeFedConfig(host, namespace, values['kubefed-config']);
   logKubeFedConfig(log, namespace, config);
+  startHeapCompaction(log);
 
   // Every replica serves the webhook, leader or not: admission must not depend on the election. Each
   // watches the FTCs to know which types run, for the finalizer it adds to new federated objects.

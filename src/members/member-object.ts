@@ -28,6 +28,27 @@ export interface MemberProjection {
 
 export const METADATA_ONLY: MemberProjection = { status: false, workload: false };
 
+/**
+ * A cache holds tens of thousands of member objects, almost all alike but for their names and versions: what
+ * can be shared is (frozen, never copied per object): the empty drift of a judgement, the managed label.
+ */
+export const NO_DRIFT: readonly string[] = Object.freeze([]);
+const managedLabels = new Map<string, Readonly<Record<string, string>>>();
+
+function sharedManagedLabel(value: string): Record<string, string> {
+  let labels = managedLabels.get(value);
+  // Only the values seen in practice ("true", "false") are worth sharing; anything else is kept per object.
+  if (!labels && (value === 'true' || value === 'false')) managedLabels.set(value, (labels = Object.freeze({ [MANAGED_LABEL]: value })));
+  return (labels ?? { [MANAGED_LABEL]: value }) as Record<string, string>;
+}
+
+/** `judgement` as the cache keeps it: the shared empty drift, and the annotation's own copy of an equal hash. */
+function compactJudgement(judgement: Judgement, annotated: string | undefined): Judgement {
+  const hash = annotated !== undefined && judgement.hash === annotated ? annotated : judgement.hash;
+  const drift = judgement.drift.length === 0 ? NO_DRIFT : judgement.drift;
+  return hash === judgement.hash && drift === judgement.drift ? judgement : { hash, drift };
+}
+
 export interface MemberObject extends KubeObject {
   metadata: Pick<ObjectMeta, 'name' | 'namespace' | 'uid' | 'resourceVersion' | 'generation' | 'deletionTimestamp'> & {
     /** Only the managed label. */
@@ -66,7 +87,7 @@ export function projectMemberObject(object: KubeObject, projection: MemberProjec
   if (meta.generation !== undefined) metadata.generation = meta.generation;
   if (meta.deletionTimestamp !== undefined) metadata.deletionTimestamp = meta.deletionTimestamp;
   const managed = meta.labels?.[MANAGED_LABEL];
-  if (managed !== undefined) metadata.labels = { [MANAGED_LABEL]: managed };
+  if (managed !== undefined) metadata.labels = sharedManagedLabel(managed);
   const hash = meta.annotations?.[PROPAGATED_HASH_ANNOTATION];
   if (hash !== undefined) metadata.annotations = { [PROPAGATED_HASH_ANNOTATION]: hash };
 
@@ -80,7 +101,7 @@ export function projectMemberObject(object: KubeObject, projection: MemberProjec
   }
   const ownership = memberApplyOwnership(object);
   if (ownership) kept.applyOwnership = JSON.stringify(ownership);
-  if (judgement) kept.judgement = judgement;
+  if (judgement) kept.judgement = compactJudgement(judgement, hash);
   else kept.unjudged = object;
   return kept;
 }
@@ -88,5 +109,5 @@ export function projectMemberObject(object: KubeObject, projection: MemberProjec
 /** The copy once judged: the whole object is let go. */
 export function withJudgement(kept: MemberObject, judgement: Judgement): MemberObject {
   const { unjudged: _dropped, ...rest } = kept;
-  return { ...rest, judgement };
+  return { ...rest, judgement: compactJudgement(judgement, kept.metadata.annotations?.[PROPAGATED_HASH_ANNOTATION]) };
 }

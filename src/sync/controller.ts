@@ -185,7 +185,11 @@ export class SyncController {
   private onFedEvent(event: InformerEvent<FedObject>): void {
     const key = objectKey(event.object);
     if (event.type === 'updated' && this.ownWrites.isEcho(key, event.object.metadata?.resourceVersion)) return;
-    if (event.type !== 'deleted') this.changedAt.set(key, Date.now());
+    // Only a new object or a new generation (spec) starts a propagation; our own status and finalizer writes
+    // come back here too, and an entry for each of them would stay (no write ends it).
+    if (event.type === 'added' || (event.type === 'updated' && event.old?.metadata?.generation !== event.object.metadata?.generation)) {
+      this.changedAt.set(key, Date.now());
+    }
     this.queue.add(key);
   }
 
@@ -223,6 +227,7 @@ export class SyncController {
   private onMemberEvent(cluster: string, event: InformerEvent<MemberObject>): void {
     const targetKey = objectKey(event.object);
     if (event.type === 'deleted') this.ledger.memberGone(cluster, targetKey);
+    else this.ledger.caughtUp(cluster, targetKey, event.object);
     this.queue.add(this.fedKeyForTarget(targetKey));
   }
 
@@ -303,6 +308,9 @@ export class SyncController {
       const changedAt = this.changedAt.get(key);
       if (changedAt !== undefined && notes.some((n) => n.outcome.written)) {
         this.options.metrics?.propagationLatency(this.metricsName, (Date.now() - changedAt) / 1000);
+        this.changedAt.delete(key);
+      } else if (changedAt !== undefined && plan.clusters.every((c) => c.status === '')) {
+        // Everywhere as desired without a write of ours (a restart, a change that renders the same): no latency.
         this.changedAt.delete(key);
       }
       if (!plan.skipStatus) {
@@ -395,6 +403,8 @@ export class SyncController {
 
   private onOutcome(fedKey: string, targetKey: string, cluster: string, outcome: WorkOutcome): void {
     this.ledger.applyOutcome(cluster, targetKey, outcome);
+    // The write's watch event may have come first.
+    if (outcome.written) this.ledger.caughtUp(cluster, targetKey, this.memberLease?.get(cluster, targetKey));
     if (!outcome.notAttempted) {
       const failed = outcome.status !== '' && outcome.status !== 'WaitingForRemoval';
       this.options.metrics?.memberWrite(this.metricsName, cluster, outcome.kind, failed ? 'error' : 'success', (outcome.elapsedMs ?? 0) / 1000);

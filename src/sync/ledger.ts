@@ -2,8 +2,9 @@
 // the last write it made (to recognise its own write in a lagging cache), the desired object a member refused
 // (not to send it again), the work handed to an executor that has not finished, and the latest failure. Outcomes
 // update it as they come back; the planner reads it. `nextLedgerEntry` is pure.
-import { PropagationStatus } from '../api/constants.js';
+import { MANAGED_LABEL, MANAGED_LABEL_TRUE, PROPAGATED_HASH_ANNOTATION, PropagationStatus } from '../api/constants.js';
 import type { ActionKind, WorkOutcome } from '../execution/work.js';
+import type { MemberObject } from '../members/member-object.js';
 import type { WriteRecord } from './plan.js';
 
 export interface LedgerEntry {
@@ -62,6 +63,24 @@ export function nextLedgerEntry(entry: LedgerEntry | undefined, outcome: WorkOut
   return isEmpty(next) ? undefined : next;
 }
 
+/**
+ * Whether the member cache's copy shows our last write just as the record does: the version the write made,
+ * our label and hash, judged to hold that desired object. Then the cache alone leads every decision to where
+ * the record would (`planClusterAction`: same hash, judged without drift, means nothing to do), and the record
+ * can go: kept for every member object, records were a sixth of the heap at 10,000 objects × 3 clusters.
+ */
+export function cacheShowsRecord(record: WriteRecord, member: MemberObject | undefined): boolean {
+  if (!member || member.metadata.deletionTimestamp) return false;
+  const { judgement } = member;
+  return (
+    member.metadata.resourceVersion === record.resourceVersion &&
+    member.metadata.labels?.[MANAGED_LABEL] === MANAGED_LABEL_TRUE &&
+    member.metadata.annotations?.[PROPAGATED_HASH_ANNOTATION] === record.hash &&
+    judgement?.hash === record.hash &&
+    judgement.drift.length === 0
+  );
+}
+
 function isEmpty(entry: LedgerEntry): boolean {
   return !entry.record && !entry.refusal && !entry.outstanding && !entry.failure && !entry.removed;
 }
@@ -105,6 +124,14 @@ export class Ledger {
     const entry = this.get(cluster, targetKey);
     if (!entry?.record && !entry?.removed) return;
     const { record: _written, removed: _removed, ...rest } = entry;
+    this.set(cluster, targetKey, isEmpty(rest) ? undefined : rest);
+  }
+
+  /** The member cache now shows our last write (see `cacheShowsRecord`): the record is let go. */
+  caughtUp(cluster: string, targetKey: string, member: MemberObject | undefined): void {
+    const entry = this.get(cluster, targetKey);
+    if (!entry?.record || !cacheShowsRecord(entry.record, member)) return;
+    const { record: _shown, ...rest } = entry;
     this.set(cluster, targetKey, isEmpty(rest) ? undefined : rest);
   }
 

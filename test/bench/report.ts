@@ -1,6 +1,6 @@
 // Regenerates BENCHMARKS.md from the result files: one summary table of every figure with its ratio and
 // target, then the details of each benchmark and how to reproduce it. Nothing in it is typed by hand.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../harness/binaries.js';
 import type { IdleResult } from './idle.js';
@@ -24,6 +24,8 @@ interface Results {
   latency?: Result<LatencyResult>;
   idle?: Result<IdleResult>;
   memory?: Result<MemoryResult>;
+  /** What the heap held at the last memory point, from a heap snapshot (hack/heap-breakdown.ts --json). */
+  memoryHeap?: HeapBreakdown;
   scale?: Result<ThroughputResult>;
   isolation?: Result<IsolationResult>;
   vsKubefed?: Result<VsResult>;
@@ -39,6 +41,7 @@ export function loadResults(dir: string): Results {
     latency: readResult(dir, 'latency'),
     idle: readResult(dir, 'idle'),
     memory: readResult(dir, 'memory'),
+    memoryHeap: existsSync(path.join(dir, 'memory-heap.json')) ? (JSON.parse(readFileSync(path.join(dir, 'memory-heap.json'), 'utf8')) as HeapBreakdown) : undefined,
     scale: readResult(dir, 'scale'),
     isolation: readResult(dir, 'isolation'),
     vsKubefed: readResult(dir, 'vs-kubefed'),
@@ -53,12 +56,64 @@ const met = (ok: boolean): string => (ok ? 'yes' : '**no**');
 const kindName = (kind: string): string => (kind === 'configmap' ? 'FederatedConfigMap' : kind === 'deployment' ? 'FederatedDeployment' : kind);
 
 /** RSS growth per 1,000 member objects between the first and the last point (older result files lack the field). */
+interface HeapBreakdown {
+  snapshot: string;
+  /** Objects and members the snapshot was taken at. */
+  federatedObjects?: number;
+  memberObjects?: number;
+  reachableMiB: number;
+  stringsMiB: number;
+  codeMiB: number;
+  owners: Array<{ owner: string; retainedMiB: number }>;
+}
+
 function rssPer1kMemberObjects(m: MemoryResult): number {
   if (m.rssMiBPer1kMemberObjects !== undefined) return m.rssMiBPer1kMemberObjects;
   const first = m.points[0];
   const last = m.points[m.points.length - 1];
   if (!first || !last || last.memberObjects === first.memberObjects) return Number.NaN;
   return ((last.rssMiB - first.rssMiB) / (last.memberObjects - first.memberObjects)) * 1000;
+}
+
+function memoryCells(p: MemoryResult['idle']): string[] {
+  return [
+    fmt(p.rssMiB, 0),
+    p.steady ? fmt(p.steady.rssMiB, 0) : '–',
+    fmt(p.peakRssMiB, 0),
+    p.heapTotalMiB !== undefined ? `${fmt(p.heapUsedMiB, 0)} / ${fmt(p.heapTotalMiB, 0)}` : fmt(p.heapUsedMiB, 0),
+    p.newSpaceMiB !== undefined ? fmt(p.newSpaceMiB, 0) : '–',
+  ];
+}
+
+/** `node <flags>` of the memory benchmark's process description. */
+function nodeCommand(process: string): string {
+  const words = process.split(' ');
+  return words.slice(0, words.findIndex((w) => w.endsWith('main.js'))).join(' ') || 'node';
+}
+
+function heapSection(h: HeapBreakdown | undefined): string {
+  if (!h) return '';
+  const at = h.federatedObjects ? ` at ${int(h.federatedObjects)} federated objects (${int(h.memberObjects ?? 0)} member objects)` : '';
+  const perObject = (o: { owner: string; retainedMiB: number }): string => {
+    const bytes = o.retainedMiB * 2 ** 20;
+    if (!h.federatedObjects || !h.memberObjects || !o.owner.startsWith('informer')) return '';
+    if (o.owner.endsWith('@ host')) return `${fmt(bytes / h.federatedObjects, 0)} B per federated object`;
+    return `${fmt(bytes / h.federatedObjects, 0)} B per member object`;
+  };
+  return `
+What the heap holds${at}: retained sizes from a heap snapshot of the process (\`--heap-snapshot\`, read by
+\`hack/heap-breakdown.ts\`). The snapshot's full GC leaves only what is live: ${fmt(h.reachableMiB, 1)} MiB, of which strings
+${fmt(h.stringsMiB, 1)} MiB and compiled code ${fmt(h.codeMiB, 1)} MiB.
+
+${table(['owner', 'retained MiB', 'per object'], h.owners.map((o) => [o.owner, fmt(o.retainedMiB, 2), perObject(o)]))}
+${perMemberObjectLive(h)}`;
+}
+
+/** The object caches' live heap per 1,000 member objects, the fed objects' share included. */
+function perMemberObjectLive(h: HeapBreakdown): string {
+  if (!h.memberObjects) return '';
+  const caches = h.owners.filter((o) => o.owner.startsWith('informer')).reduce((sum, o) => sum + o.retainedMiB, 0);
+  return `\nLive, the caches hold **${fmt((caches / h.memberObjects) * 1000, 2)} MiB per 1,000 member objects** (their federated objects' share included).\n`;
 }
 
 /** RSS above idle per 1,000 member objects at one point. */
@@ -127,12 +182,14 @@ function summaryRows(r: Results): string[][] {
   if (r.memory) {
     const m = r.memory.results;
     for (const p of m.points) {
+      // Issue 12's target: ≤ 150 MiB at 10,000 × 3, held by the process once the burst is over (the later reading).
+      const target = p.federatedObjects === 10_000 && m.members === 3 && p.steady;
       rows.push([
         `Memory: ${int(p.federatedObjects)} federated objects × ${m.members} clusters`,
-        `RSS ${int(p.rssMiB)} MiB (idle ${int(m.idle.rssMiB)} MiB, heap ${int(p.heapUsedMiB)} MiB)`,
+        `RSS ${int(p.rssMiB)} MiB${p.steady ? `, ${int(p.steady.rssMiB)} MiB ${p.steady.afterSeconds} s later` : ''} (idle ${int(m.idle.rssMiB)} MiB, heap ${int(p.heapUsedMiB)} MiB)`,
         `${fmt(p.rssMiB / m.idle.rssMiB)}× idle; ${fmt(overIdlePer1kMemberObjects(m, p), 1)} MiB over idle per 1,000 member objects`,
-        '–',
-        '–',
+        target ? '≤ 150 MiB (later reading)' : '–',
+        target ? met(p.steady!.rssMiB <= 150) : '–',
       ]);
     }
     const c = m.coldStart;
@@ -589,14 +646,17 @@ The controller-manager as its own process (\`node main.js\` compiled from \`src/
 defaults) on ${m.members} members; FederatedConfigMaps placed on every member. RSS is \`VmRSS\` from \`/proc/<pid>/status\`,
 read ${Number(r.memory.parameters.settleMs) / 1000} s after convergence; heap is the process's own \`nodejs_heap_size_used_bytes\`.
 
-${table(['federated objects', 'member objects', 'RSS MiB', 'peak RSS MiB', 'heap used MiB', 'created + propagated in s', 'load (1 min)'], [
-      ['0 (idle)', '0', fmt(m.idle.rssMiB, 0), fmt(m.idle.peakRssMiB, 0), fmt(m.idle.heapUsedMiB, 0), '–', fmt(m.idle.load, 1)],
-      ...m.points.map((p) => [int(p.federatedObjects), int(p.memberObjects), fmt(p.rssMiB, 0), fmt(p.peakRssMiB, 0), fmt(p.heapUsedMiB, 0), fmt(p.convergeSeconds ?? NaN, 1), fmt(p.load, 1)]),
+${table(['federated objects', 'member objects', 'RSS MiB', `RSS MiB ${m.idle.steady ? `${m.idle.steady.afterSeconds} s later` : 'later'}`, 'peak RSS MiB', 'heap used / committed MiB', 'young generation MiB', 'created + propagated in s', 'CPU s', 'load (1 min)'], [
+      ['0 (idle)', '0', ...memoryCells(m.idle), '–', '–', fmt(m.idle.load, 1)],
+      ...m.points.map((p) => [int(p.federatedObjects), int(p.memberObjects), ...memoryCells(p), fmt(p.convergeSeconds ?? NaN, 1), fmt(p.cpuSeconds ?? NaN, 1), fmt(p.load, 1)]),
     ])}
 
 RSS grows by **${fmt(m.rssMiBPer1kObjects, 1)} MiB per 1,000 federated objects** (× ${m.members} member objects each), that is
-**${fmt(rssPer1kMemberObjects(m), 1)} MiB per 1,000 member objects**.
-
+**${fmt(rssPer1kMemberObjects(m), 1)} MiB per 1,000 member objects** (5 s readings). The later readings come after
+V8's own GCs and the process's heap compaction (src/manager/heap-compaction.ts: at most every 30 s, once the heap grew
+by 24 MiB), which a point reached only if its burst grew the heap enough. Node runs with \`${nodeCommand(String(r.memory.parameters.process ?? ''))}\`
+(src/manager/node-flags.ts says why).
+${heapSection(r.memoryHeap)}
 Cold start with ${int(c.federatedObjects)} federated objects (${int(c.memberObjects)} member objects) already converged, timed from spawn:
 
 ${table(['serving /healthz s', '/readyz OK s', 'converged s', 'reconciles', 'RSS MiB (peak)', 'federation writes (API servers)', 'writes the process made', 'load (1 min)'], [[

@@ -2,6 +2,7 @@
 // (fresh API servers per run), the same objects, the same observation, each controller as a process of its
 // own. Contenders: KubeFed with its chart's default KubeFedConfig, KubeFed with its best settings, and
 // kubefed-ts with its defaults; runs interleaved, the report takes medians (vs-kubefed-report.ts).
+import { CONTROLLER_MANAGER_NODE_FLAGS } from '../../src/manager/node-flags.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_API_VERSION, KUBEFED_CONFIG_KIND, KUBEFED_CONFIG_NAME, KUBEFED_CONFIG_PLURAL, CORE_GROUP, CORE_VERSION, MANAGED_LABEL } from '../../src/api/index.js';
@@ -165,7 +166,8 @@ export async function startController(env: ControllerEnvironment, contender: Con
   const logFile = path.join(env.workDir, `${name}.log`);
   const child = contender === 'kubefed-ts'
     ? env.group.start(name, process.execPath, [
-      ...(env.nodeArgs ?? []), path.join(env.dist, 'main.js'), '--kubeconfig', kubeconfig, '--kubefed-namespace', KUBEFED_NS,
+      // As shipped: the image's and the bin's V8 flags (src/manager/node-flags.ts).
+      ...CONTROLLER_MANAGER_NODE_FLAGS, ...(env.nodeArgs ?? []), path.join(env.dist, 'main.js'), '--kubeconfig', kubeconfig, '--kubefed-namespace', KUBEFED_NS,
       '--health-addr', `127.0.0.1:${healthPort}`, '--metrics-addr', `127.0.0.1:${metricsPort}`,
     ], logFile, { ...process.env, KUBEFED_LOG_LEVEL: 'warn' })
     : env.group.start(name, path.join(kubefedBinOf(env), 'controller-manager'), [

@@ -4,6 +4,7 @@ import type { KubeObject } from '../../../src/kube/types.js';
 import {
   coversProjection,
   METADATA_ONLY,
+  NO_DRIFT,
   projectMemberObject,
   unionProjection,
   withJudgement,
@@ -81,6 +82,30 @@ describe('projectMemberObject', () => {
     const judgement = { hash: undefined, drift: [] };
     const projection = object.spec ? { status: true, workload: true } : METADATA_ONLY;
     expect(projectMemberObject(object, projection, judgement)).toEqual({ ...expected, judgement });
+  });
+
+  it('shares the managed label and an empty drift across objects, frozen, and keeps one copy of an equal hash', () => {
+    const other = { ...deployment, metadata: { ...deployment.metadata, name: 'other', annotations: { 'kubefed.io/propagated-hash': 'def' } } };
+    const a = projectMemberObject(deployment, METADATA_ONLY, { hash: 'abc', drift: [] });
+    const b = projectMemberObject(other, METADATA_ONLY, { hash: 'def', drift: [] });
+    expect(a.metadata.labels).toBe(b.metadata.labels);
+    expect(Object.isFrozen(a.metadata.labels)).toBe(true);
+    expect(a.judgement!.drift).toBe(NO_DRIFT);
+    expect(b.judgement!.drift).toBe(NO_DRIFT);
+    expect(Object.isFrozen(NO_DRIFT)).toBe(true);
+    // The same hash computed elsewhere (another string object) is replaced by the annotation's.
+    const computed = ['a', 'bc'].join('');
+    const c = projectMemberObject(deployment, METADATA_ONLY, { hash: computed, drift: [] });
+    expect(c.judgement!.hash).toBe(c.metadata.annotations!['kubefed.io/propagated-hash']);
+    // A drift is kept as it is; a judgement of another hash too.
+    const drifted = projectMemberObject(deployment, METADATA_ONLY, { hash: 'zzz', drift: ['/data/x'] });
+    expect(drifted.judgement).toEqual({ hash: 'zzz', drift: ['/data/x'] });
+    // Unusual values of the label are kept per object (nothing to share).
+    const odd = projectMemberObject({ metadata: { name: 'x', labels: { 'kubefed.io/managed': 'maybe' } } }, METADATA_ONLY, undefined);
+    expect(odd.metadata.labels).toEqual({ 'kubefed.io/managed': 'maybe' });
+    expect(Object.isFrozen(odd.metadata.labels)).toBe(false);
+    // Judged later: the same sharing.
+    expect(withJudgement(projectMemberObject(deployment, METADATA_ONLY, undefined), { hash: 'abc', drift: [] }).judgement!.drift).toBe(NO_DRIFT);
   });
 
   it('shares nothing mutable with the labels and annotations of the object it came from', () => {

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { PropagationStatus } from '../../../src/api/constants.js';
 import type { ActionKind, WorkOutcome } from '../../../src/execution/work.js';
-import { Ledger, nextLedgerEntry, type LedgerEntry } from '../../../src/sync/ledger.js';
+import type { MemberObject } from '../../../src/members/member-object.js';
+import { planClusterAction } from '../../../src/sync/plan.js';
+import { cacheShowsRecord, Ledger, nextLedgerEntry, type LedgerEntry } from '../../../src/sync/ledger.js';
 
 const record = { hash: 'h0', resourceVersion: '3', previousResourceVersion: undefined };
 const outstanding = (kind: ActionKind, hash: string | undefined): NonNullable<LedgerEntry['outstanding']> => ({ kind, hash, since: 1 });
@@ -161,5 +163,61 @@ describe('Ledger', () => {
     ledger.withdrawn('m1', 'k');
     expect(ledger.get('m1', 'k')).toEqual({ record: { hash: 'h1', resourceVersion: '5', previousResourceVersion: undefined } });
     expect(ledger.outstanding()).toBe(0);
+  });
+
+  it('lets a record go once the member cache shows that write, and keeps the rest of the entry', () => {
+    const ledger = new Ledger();
+    ledger.applyOutcome('m1', 'k', { kind: 'create', hash: 'h1', status: '', written: { resourceVersion: '5', previousResourceVersion: undefined } });
+    ledger.caughtUp('m1', 'k', member({ resourceVersion: '4' }));
+    expect(ledger.get('m1', 'k')?.record?.resourceVersion).toBe('5');
+    ledger.caughtUp('m1', 'k', member({}));
+    expect(ledger.get('m1', 'k')).toBeUndefined();
+    expect(ledger.size()).toBe(0);
+    // Work outstanding since stays.
+    ledger.applyOutcome('m1', 'j', { kind: 'create', hash: 'h1', status: '', written: { resourceVersion: '5', previousResourceVersion: undefined } });
+    ledger.submitted('m1', 'j', 'update', 'h2', 7);
+    ledger.caughtUp('m1', 'j', member({}));
+    expect(ledger.get('m1', 'j')).toEqual({ outstanding: { kind: 'update', hash: 'h2', since: 7 } });
+    expect(ledger.outstanding()).toBe(1);
+  });
+});
+
+/** A member cache's copy of our write of hash h1 at resourceVersion 5, judged without drift, but for `change`. */
+function member(change: { resourceVersion?: string; hash?: string; managed?: string; judged?: string | null; drift?: string[]; deleting?: boolean }): MemberObject {
+  const judged = change.judged === null ? undefined : { hash: change.judged ?? 'h1', drift: change.drift ?? [] };
+  return {
+    metadata: {
+      name: 'k',
+      resourceVersion: change.resourceVersion ?? '5',
+      labels: { 'kubefed.io/managed': change.managed ?? 'true' },
+      annotations: { 'kubefed.io/propagated-hash': change.hash ?? 'h1' },
+      ...(change.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
+    ...(judged ? { judgement: judged } : {}),
+  };
+}
+
+describe('cacheShowsRecord', () => {
+  const written = { hash: 'h1', resourceVersion: '5', previousResourceVersion: '4' };
+  it.each<[string, MemberObject | undefined, boolean]>([
+    ['the very version we wrote, our hash, judged without drift', member({}), true],
+    ['not in the cache', undefined, false],
+    ['an older version (the cache lags behind)', member({ resourceVersion: '4' }), false],
+    ['a newer version (changed since)', member({ resourceVersion: '6' }), false],
+    ['another hash', member({ hash: 'h0' }), false],
+    ['not labelled managed', member({ managed: 'false' }), false],
+    ['not judged yet', member({ judged: null }), false],
+    ['judged against another desired object', member({ judged: 'h0' }), false],
+    ['judged with a drift', member({ drift: ['/data/x'] }), false],
+    ['being deleted', member({ deleting: true }), false],
+  ])('%s: %s', (_name, cached, shows) => {
+    expect(cacheShowsRecord(written, cached)).toBe(shows);
+    // Where the record may go, the planner decides the same without it: nothing to do.
+    if (shows) {
+      const rendered = { ok: true as const, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'k' } }, warnings: [] };
+      const input = { ready: true, selected: true, rendered, hash: 'h1', cached, isHostNamespace: false };
+      expect(planClusterAction({ ...input, record: written })).toEqual({ kind: 'none', status: PropagationStatus.Ok });
+      expect(planClusterAction({ ...input, record: undefined })).toEqual({ kind: 'none', status: PropagationStatus.Ok });
+    }
   });
 });
