@@ -16,6 +16,7 @@
 //   --runs N       runs per contender and scenario of the comparison (default 2; the report takes medians)
 //   --objects N    federated objects per scenario of the comparison (default 1,000; 200 with --quick)
 //   --scenarios    which comparison scenarios (default all: configmap-2,deployment-5,configmap-5,configmap-20)
+//   --contenders   which contenders of the comparison (default all: kubefed-stock,kubefed-best,kubefed-ts)
 //   pull           pull mode against push mode (issue #15): 1,000 FederatedConfigMaps → 2 members (200 with --quick)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ import { CONTROLLER_MANAGER_NODE_FLAGS } from '../src/manager/node-flags.js';
 import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
 import { runThroughput, type ThroughputResult } from '../test/bench/throughput.js';
-import { CONTENDER_SETTINGS, CONTENDERS, runVsKubefed, type VsParameters, type VsScenario } from '../test/bench/vs-kubefed.js';
+import { CONTENDER_SETTINGS, CONTENDERS, runVsKubefed, type Contender, type VsParameters, type VsScenario } from '../test/bench/vs-kubefed.js';
 import { renderVsKubefed, type VsResult } from '../test/bench/vs-kubefed-report.js';
 import { kubefedBinDir, kubefedCrdFiles, KUBEFED_VERSION } from './lib/kubefed-release.js';
 import { ProcessGroup } from './lib/process-group.js';
@@ -58,6 +59,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     objects: { type: 'string' },
     scenarios: { type: 'string' },
+    contenders: { type: 'string' },
   },
   strict: true,
 });
@@ -335,6 +337,8 @@ async function main(): Promise<number> {
       const wanted = values.scenarios ? values.scenarios.split(',').map((x) => x.trim()) : all.map((x) => x.id);
       for (const id of wanted) if (!all.some((x) => x.id === id)) throw new Error(`unknown scenario ${id}; choose from ${all.map((x) => x.id).join(', ')}`);
       const scenarios = wanted.map((id) => all.find((x) => x.id === id)!);
+      const contenders = values.contenders ? values.contenders.split(',').map((x) => x.trim()) as Contender[] : [...CONTENDERS];
+      for (const c of contenders) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}; choose from ${CONTENDERS.join(', ')}`);
       const p: VsParameters = quick
         ? { liveObjects: Math.max(10, Math.round(objects / 5)), liveIntervalMs: 50, updateObjects: Math.max(10, Math.round(objects / 10)), idleSeconds: 30, convergeTimeoutMs: 10 * 60_000 }
         : { liveObjects: 200, liveIntervalMs: 50, updateObjects: 50, idleSeconds: 120, convergeTimeoutMs: 30 * 60_000 };
@@ -348,9 +352,9 @@ async function main(): Promise<number> {
       const t0 = Date.now();
       try {
         const env = { kubefedBin, kubefedCrds: kubefedCrdFiles(kubefedBin), dist, binDir, workDir, group, log };
-        const outcome = await runVsKubefed(env, scenarios, runs, p);
+        const outcome = await runVsKubefed(env, scenarios, runs, p, contenders);
         failures.push(...outcome.failures);
-        const result: VsResult = { scenarios, contenders: [...CONTENDERS], settings: CONTENDER_SETTINGS, runs: outcome.runs };
+        const result: VsResult = { scenarios, contenders: [...contenders], settings: CONTENDER_SETTINGS, runs: outcome.runs };
         kubernetes = binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? kubernetes;
         write('vs-kubefed', meta(`side by side with KubeFed ${KUBEFED_VERSION}`, {
           objects, runs, scenarios: scenarios.map((x) => x.id), ...p, kubefed: KUBEFED_VERSION, contenders: CONTENDER_SETTINGS,
