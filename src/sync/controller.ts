@@ -281,6 +281,13 @@ export class SyncController {
       this.releaseOrphans(key);
       return;
     }
+    if (this.ownWrites.awaiting(key)) {
+      // The cache is behind our own last write of it (its echo is on its way): deciding from the older copy
+      // would redo that write (a conflict, or a second finalizer patch) and end there. The echo, no longer
+      // taken for one that needs no reconcile, brings the object back here.
+      this.ownWrites.forget(key);
+      return;
+    }
     const log = this.log.child({ namespace: fed.metadata?.namespace, name: fed.metadata?.name });
     const snapshot = this.observe(fed);
     const plan = planSync(snapshot);
@@ -463,7 +470,9 @@ export class SyncController {
     try {
       const written = await this.options.host.mergePatch(this.options.type.federated, name, namespace, { status }, { subresource: 'status', fieldManager: FIELD_MANAGER });
       this.statusWrites.set(key, { basedOn: fed.metadata?.resourceVersion, status });
-      this.ownWrites.wrote(key, written.metadata?.resourceVersion);
+      // A patch that changed nothing keeps the version and has no echo to wait for.
+      if (written.metadata?.resourceVersion !== fed.metadata?.resourceVersion) this.ownWrites.wrote(key, written.metadata?.resourceVersion);
+      else this.ownWrites.forget(key);
     } catch (err) {
       this.statusWrites.delete(key);
       if (isNotFound(err)) return;
