@@ -85,6 +85,8 @@ export interface SyncControllerOptions {
 type FedObject = FederatedResource & KubeObject;
 
 const NO_PLACEMENT: PlacementDecision = { clusters: [], unknownClusters: [] };
+/** How soon an object whose finalizer patch met a conflict is looked at again (its newer version is usually in by then). */
+const CONFLICT_RECHECK_MS = 250;
 
 export class SyncController {
   readonly name: string;
@@ -217,6 +219,17 @@ export class SyncController {
     }
   }
 
+  /**
+   * A finalizer patch found the object changed (or gone): this reconcile decided from an older copy, possibly
+   * one from before our own last write, whose watch event may even have come (and been skipped as an echo)
+   * while the patch was on its way. Not skipping that echo, and looking again shortly, makes sure the newer
+   * version is reconciled.
+   */
+  private lookAgainAfterConflict(key: string): ReconcileResult {
+    this.ownWrites.forget(key);
+    return { requeueAfterMs: CONFLICT_RECHECK_MS };
+  }
+
   /** The objects that waited for `cluster`'s cache to fill are looked at again now. */
   private onCacheFilled(cluster: string): void {
     const waiting = this.cacheWaiters.get(cluster);
@@ -281,13 +294,6 @@ export class SyncController {
       this.releaseOrphans(key);
       return;
     }
-    if (this.ownWrites.awaiting(key)) {
-      // The cache is behind our own last write of it (its echo is on its way): deciding from the older copy
-      // would redo that write (a conflict, or a second finalizer patch) and end there. The echo, no longer
-      // taken for one that needs no reconcile, brings the object back here.
-      this.ownWrites.forget(key);
-      return;
-    }
     const log = this.log.child({ namespace: fed.metadata?.namespace, name: fed.metadata?.name });
     const snapshot = this.observe(fed);
     const plan = planSync(snapshot);
@@ -297,7 +303,7 @@ export class SyncController {
     if (plan.finalizer === 'add') {
       // Go on with the object the API server returned rather than wait for it to come back through the watch.
       const updated = await this.addFinalizer(fed);
-      if (!updated) return; // a newer version is on its way through the informer
+      if (!updated) return this.lookAgainAfterConflict(key);
       current = updated;
     }
     for (const cluster of plan.withdraw) {
@@ -326,7 +332,7 @@ export class SyncController {
       }
     }
     if (plan.finalizer === 'remove') {
-      await this.removeFinalizer(fed);
+      if (!(await this.removeFinalizer(fed))) return this.lookAgainAfterConflict(key);
       log.info({ orphaned: snapshot.orphan }, 'deleted from all clusters');
     }
     if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };
@@ -498,14 +504,16 @@ export class SyncController {
     }
   }
 
-  private async removeFinalizer(fed: KubeObject): Promise<void> {
+  /** False when the object changed or went meanwhile (a conflict, or not found). */
+  private async removeFinalizer(fed: KubeObject): Promise<boolean> {
     const finalizers = (fed.metadata?.finalizers ?? []).filter((f) => f !== SYNC_CONTROLLER_FINALIZER);
     try {
       await this.options.host.mergePatch(this.options.type.federated, fed.metadata?.name ?? '', fed.metadata?.namespace, {
         metadata: { finalizers, resourceVersion: fed.metadata?.resourceVersion },
       });
+      return true;
     } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return;
+      if (isNotFound(err) || isConflict(err)) return false;
       throw err;
     }
   }

@@ -23,11 +23,6 @@ export class OwnWrites {
     return resourceVersion !== undefined && mine === resourceVersion;
   }
 
-  /** Whether the echo of our last write of `key` has yet to come: the cache still holds an older copy. */
-  awaiting(key: string): boolean {
-    return this.versions.has(key);
-  }
-
   forget(key: string): void {
     this.versions.delete(key);
   }

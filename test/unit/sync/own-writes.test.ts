@@ -45,23 +45,3 @@ describe('OwnWrites', () => {
   });
 });
 
-describe('OwnWrites.awaiting: a reconcile that finds the cache behind our own write', () => {
-  it('is told so until the echo comes, and, once it gave up (forget), the echo is reconciled', () => {
-    const own = new OwnWrites();
-    own.wrote('ns/a', '12');
-    expect(own.awaiting('ns/a')).toBe(true);
-    expect(own.awaiting('ns/b')).toBe(false);
-    // The controller forgets the write rather than decide from the older copy…
-    own.forget('ns/a');
-    expect(own.awaiting('ns/a')).toBe(false);
-    // …so that the echo is not skipped: it is what brings the object back.
-    expect(own.isEcho('ns/a', '12')).toBe(false);
-  });
-
-  it('is not awaiting once the echo came', () => {
-    const own = new OwnWrites();
-    own.wrote('ns/a', '12');
-    expect(own.isEcho('ns/a', '12')).toBe(true);
-    expect(own.awaiting('ns/a')).toBe(false);
-  });
-});
