@@ -156,7 +156,6 @@ export class MemberCaches {
 
   async stop(): Promise<void> {
     this.unsubscribe();
-
     const all = [...this.types.values()];
     this.types.clear();
     await Promise.all(all.flatMap((caches) => [...caches.clusters.keys()].map((cluster) => this.drop(caches, cluster))));
