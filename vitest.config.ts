@@ -18,8 +18,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/harness/global-setup.ts'],
-          // Names and flushes the files that capture this test file's controller-manager logs.
-          setupFiles: ['test/harness/log-capture-setup.ts'],
+          // Names and flushes the files that capture this test file's controller-manager logs; ends a worker
+          // whose event loop is blocked for good (test/harness/event-loop-watchdog.ts).
+          setupFiles: ['test/harness/log-capture-setup.ts', 'test/harness/event-loop-watchdog.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The suites share one set of API servers; files run one at a time so that each can reason

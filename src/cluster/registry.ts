@@ -294,12 +294,15 @@ export class ClusterRegistry {
       entry.lastProbeAt = now;
       if (!this.entries.has(entry.name)) return; // removed while probing
       this.options.onProbe?.(entry.name, nowHealthy);
-      const status = entry.kfc.status;
-      if (changed || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) await this.writeStatus(entry);
       if (nowHealthy !== wasHealthy) {
         this.log.info({ cluster: entry.name, ready: nowHealthy, reason: next.conditions[0]?.message }, 'cluster readiness changed');
       }
+      // Told in the same step as clusters() shows it, never after the status write: while that write was on its
+      // way, controllers saw the cluster ready but its executor still not ready, and handed in work that came
+      // back "not attempted" at once, again and again.
       if (nowUsable !== wasUsable) this.emit({ type: nowUsable ? 'ready' : 'notReady', name: entry.name });
+      const status = entry.kfc.status;
+      if (changed || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) await this.writeStatus(entry);
     } finally {
       entry.probing = false;
     }

@@ -60,8 +60,12 @@ export class BundleExecutor implements MemberExecutor {
     });
   }
 
+  /**
+   * False while the heartbeat is stale, as a push cluster's executor is while it fails fast: the planner must
+   * not hand in work that would only come back "not attempted" at once (and be handed in again, at once).
+   */
   get available(): boolean {
-    return !this.stopped;
+    return !this.stopped && this.ready;
   }
 
   /** Work published and not reported done. */

@@ -69,6 +69,16 @@ export interface ShutdownOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
+ * Pumps chained on microtasks before the next one waits for a macrotask turn. A handler answered without
+ * I/O that re-adds its own key (a bug elsewhere, or two views of a cluster's readiness that disagree for a
+ * moment) would otherwise chain microtasks forever: no timer and no socket would ever be served again, so
+ * the very answer that ends the disagreement could not come, and the process would freeze for good.
+ */
+const MAX_PUMPS_PER_TURN = 1_000;
+// Taken at load: fake timers in tests replace the global, and the yield must stay a real macrotask turn.
+const macrotask: (callback: () => void) => void = globalThis.setImmediate;
+
+/**
  * A de-duplicating, rate-limiting work queue of string keys with a bounded pool of workers.
  *
  * Invariants, as in client-go's workqueue:
@@ -104,6 +114,8 @@ export class WorkQueue {
   #handler: ReconcileHandler | undefined;
   #concurrency = 0;
   #pumpScheduled = false;
+  /** Pumps chained since the last macrotask turn (see MAX_PUMPS_PER_TURN). */
+  #pumpsThisTurn = 0;
   #shuttingDown = false;
   readonly #abort = new AbortController();
   readonly #idle: Promise<void>;
@@ -287,10 +299,18 @@ export class WorkQueue {
   #schedulePump(): void {
     if (this.#pumpScheduled || !this.#handler || this.#shuttingDown) return;
     this.#pumpScheduled = true;
-    queueMicrotask(() => {
+    const pump = (): void => {
       this.#pumpScheduled = false;
       this.#pump();
-    });
+    };
+    // The first pump of a turn arranges for the count to restart at the next turn.
+    if (this.#pumpsThisTurn++ === 0) macrotask(() => (this.#pumpsThisTurn = 0));
+    if (this.#pumpsThisTurn < MAX_PUMPS_PER_TURN) {
+      queueMicrotask(pump);
+      return;
+    }
+    this.#pumpsThisTurn = 0;
+    macrotask(pump);
   }
 
   #pump(): void {

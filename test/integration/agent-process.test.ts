@@ -3,17 +3,20 @@
 // on the host, and the in-process controller-manager turns the cluster Ready with the versions it reports.
 // Stopped by pid, it releases its leader Lease and leaves the heartbeat alone, and the cluster turns NotReady
 // once the grace period (here 4 s) has passed; a second agent brings it back, and a kill -9 has the same end.
+// A cluster that comes back while the registry's status write is slow gets the work that waited for it, and
+// the controller-manager does not spin meanwhile (it once froze there: see that test).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_LEASE_NAME } from '../../src/api/index.js';
+import type { RestClient } from '../../src/kube/rest-client.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { repoRoot } from '../harness/binaries.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { customObjects, getOrUndefined, installCrds, KUBEFED_NS, startManager, waitUntil } from '../harness/federation.js';
+import { createDefaultTypeConfigs, customObjects, getOrUndefined, installCrds, KUBEFED_NS, sleep, startManager, waitUntil } from '../harness/federation.js';
 import { httpGet, processLogLevel, startProcess, type RunningProcess } from '../harness/processes.js';
 import { kubefedctl } from '../harness/kubefedctl.js';
 
@@ -23,6 +26,7 @@ const GRACE_MS = 4_000;
 const INTERVAL = '1s';
 const cluster = `agent-${Date.now().toString(36)}`;
 const hostNamespace = `kubefed-cluster-${cluster}`;
+const workNamespace = `agent-work-${Date.now().toString(36)}`;
 const KFC = { group: 'core.kubefed.io', version: 'v1beta1', plural: 'kubefedclusters', namespace: KUBEFED_NS };
 
 let host: KubeConfig;
@@ -68,6 +72,11 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'agent-process-it-'));
   agentKubeconfig = path.join(tmp, 'agent.kubeconfig');
   await installCrds(testEnv().clusters.host!.kubeconfigPath);
+  const core = host.makeApiClient(CoreV1Api);
+  for (const name of [KUBEFED_NS, workNamespace]) {
+    if (!(await getOrUndefined(core.readNamespace({ name })))) await core.createNamespace({ body: { metadata: { name } } });
+  }
+  await createDefaultTypeConfigs(host);
   const joined = await kubefedctl('join', cluster, '--mode', 'pull', '--cluster-context', 'member2', '--agent-kubeconfig-out', agentKubeconfig);
   if (joined.code !== 0) throw new Error(`join failed: ${joined.stderr}`);
   manager = await startManager(host, { tweak: (config) => ({ ...config, health: { ...config.health, pullHeartbeatGraceMs: GRACE_MS } }) });
@@ -122,6 +131,62 @@ describe('the kubefed-agent process', () => {
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(GRACE_MS - 1_000);
     const ready = (await kfc())!.status.conditions.find((c: Obj) => c.type === 'Ready');
     expect(ready.message).toContain(`was not renewed within the grace period of 4s`);
+  });
+
+  it('comes back while its status write is slow: the change waiting for it goes out, and nothing spins meanwhile', async () => {
+    // Once, the registry showed the cluster ready before its status write was done but told the controllers
+    // only after it: meanwhile the sync controller handed work to the executor, still "not ready", which
+    // answered "not attempted" at once, and the object was reconciled again at once, on microtasks alone. No
+    // timer or socket was served again, so the status write could never end it: the process froze.
+    const third = await startAgent();
+    await expect.poll(async () => readyOf(await kfc()), { timeout: 20_000 }).toBe('True');
+    const fed = (plural: string, kind: string, name: string, spec: Obj) =>
+      customObjects(host).createNamespacedCustomObject({
+        group: 'types.kubefed.io', version: 'v1beta1', plural, namespace: workNamespace,
+        body: { apiVersion: 'types.kubefed.io/v1beta1', kind, metadata: { name, namespace: workNamespace }, spec },
+      });
+    const placement = { clusters: [{ name: cluster }] };
+    await fed('federatednamespaces', 'FederatedNamespace', workNamespace, { placement });
+    await fed('federatedconfigmaps', 'FederatedConfigMap', 'waiting', { template: { data: { v: '1' } }, placement });
+    const memberData = async () => (await getOrUndefined(member2.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'waiting', namespace: workNamespace })))?.data;
+    await expect.poll(memberData, { timeout: 20_000 }).toEqual({ v: '1' });
+    // Stopped by pid, so that it hands its leader Lease over and the next agent need not wait for it to expire.
+    expect(await third.stop('SIGTERM')).toBe(0);
+    await expect.poll(() => manager!.registry.get(cluster)?.ready, { timeout: GRACE_MS + 10_000, interval: 100 }).toBe(false);
+
+    const hostClient = (manager!.registry as unknown as { options: { host: RestClient } }).options.host;
+    const original = hostClient.mergePatch;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    hostClient.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
+      if (args[0].plural === 'kubefedclusters' && args[1] === cluster) await held;
+      return original.apply(this, args);
+    } as RestClient['mergePatch'];
+    try {
+      await startAgent();
+      await expect.poll(() => manager!.registry.get(cluster)?.ready, { timeout: 20_000, interval: 50 }).toBe(true);
+      // The new agent's first complete report: from then on the cluster's cache is fresh, and work is handed in.
+      await sleep(1_500);
+      await customObjects(host).patchNamespacedCustomObject({
+        group: 'types.kubefed.io', version: 'v1beta1', plural: 'federatedconfigmaps', namespace: workNamespace, name: 'waiting',
+        body: [{ op: 'replace', path: '/spec/template/data', value: { v: '2' } }],
+      });
+      // One second with the status write still held: timers keep firing, and this process is mostly idle.
+      const cpuBefore = process.cpuUsage();
+      const wallBefore = Date.now();
+      await sleep(1_000);
+      const wall = Date.now() - wallBefore;
+      const cpu = process.cpuUsage(cpuBefore);
+      expect(wall).toBeLessThan(1_500);
+      expect((cpu.user + cpu.system) / 1000).toBeLessThan(500);
+    } finally {
+      hostClient.mergePatch = original;
+      release();
+    }
+    await expect.poll(memberData, { timeout: 20_000 }).toEqual({ v: '2' });
+    await expect.poll(async () => readyOf(await kfc()), { timeout: 20_000 }).toBe('True');
+    expect(await agents.at(-1)!.stop('SIGTERM')).toBe(0);
+    await expect.poll(async () => readyOf(await kfc()), { timeout: GRACE_MS + 10_000, interval: 200 }).toBe('False');
   });
 
   it('a new agent brings the cluster back; killed with SIGKILL, it goes NotReady the same way', async () => {

@@ -126,13 +126,17 @@ describe('BundleExecutor', () => {
     const seq = (await published())!.seq;
     const answered: WorkOutcome[] = [];
     executor.submit('configmaps|demo/web', create, (o) => answered.push(o));
+    expect(executor.available).toBe(true);
     executor.markNotReady();
     expect(answered).toEqual([expect.objectContaining({ status: 'ClusterNotReady', notAttempted: true })]);
+    // Not available meanwhile, so that the planner hands nothing in (it would only come back at once, for ever).
+    expect(executor.available).toBe(false);
     executor.submit('configmaps|demo/web', { ...create, action: { ...create.action, hash: 'h2' } as WorkItem['action'] }, (o) => answered.push(o));
     await sleep(300);
     expect(answered[1]).toMatchObject({ status: 'ClusterNotReady', notAttempted: true });
     expect((await published())!.seq).toBe(seq);
     executor.markReady();
+    expect(executor.available).toBe(true);
   });
 
   it('removes a done deletion from the bundle once the report shows the object gone', async () => {

@@ -36,6 +36,27 @@ class Tracker {
 }
 
 describe('WorkQueue.add', () => {
+  it('serves timers and sockets while a handler answered without I/O keeps re-adding its own key', async () => {
+    // Such a loop chained on microtasks alone would starve every timer until it ended (here after 100,000
+    // runs; in the product, never: the answer that would end it could not come). The queue yields a turn.
+    const q = new WorkQueue();
+    const LOOP = 100_000;
+    let runs = 0;
+    let runsWhenTimerFired: number | undefined;
+    setTimeout(() => (runsWhenTimerFired = runs), 0);
+    const done = deferred();
+    q.add('spinning');
+    void q.run(1, async (key) => {
+      runs++;
+      if (runs < LOOP) q.add(key);
+      else done.resolve();
+    });
+    await done.promise;
+    await q.shutdown({ drain: true });
+    expect(runsWhenTimerFired).toBeDefined();
+    expect(runsWhenTimerFired!).toBeLessThan(5_000);
+  });
+
   it('does not queue a waiting key twice and serves keys FIFO', async () => {
     const added: string[] = [];
     const q = new WorkQueue({ observer: { onAdd: (k) => added.push(k) } });
