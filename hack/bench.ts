@@ -18,6 +18,8 @@
 //   --scenarios    which comparison scenarios (default all: configmap-2,deployment-5,configmap-5,configmap-20)
 //   --contenders   which contenders of the comparison (default all: kubefed-stock,kubefed-best,kubefed-ts)
 //   pull           pull mode against push mode (issue #15): 1,000 FederatedConfigMaps → 2 members (200 with --quick)
+//   --pull-members N  members of the pull benchmark (default 2, the issue's scenario; more shows how the member
+//                  side, which moves to the agents, grows); use with --out, as the report reads 2 members
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     objects: { type: 'string' },
     scenarios: { type: 'string' },
     contenders: { type: 'string' },
+    'pull-members': { type: 'string' },
   },
   strict: true,
 });
@@ -379,8 +382,10 @@ async function main(): Promise<number> {
 
   // H: pull mode against push mode, each on fresh API servers in this one run (issue #15).
   if (only.has('pull')) {
-    await phase(`pull mode against push mode: ${SIZES.objects} FederatedConfigMaps → 2 members`, async () => {
-      const p: PullParameters = { objects: SIZES.objects, members: 2, heartbeatInterval: '10s', convergeTimeoutMs: (quick ? 5 : 15) * 60_000 };
+    const pullMembers = Number(values['pull-members'] ?? 2);
+    if (!Number.isInteger(pullMembers) || pullMembers < 1) throw new Error(`--pull-members: a whole number ≥ 1, got ${values['pull-members']}`);
+    await phase(`pull mode against push mode: ${SIZES.objects} FederatedConfigMaps → ${pullMembers} members`, async () => {
+      const p: PullParameters = { objects: SIZES.objects, members: pullMembers, heartbeatInterval: '10s', convergeTimeoutMs: (quick ? 5 : 15) * 60_000 };
       const dist = await buildDist(log);
       const workDir = mkdtempSync(path.join(os.tmpdir(), 'kubefed-ts-bench-pull-'));
       const group = new ProcessGroup();

@@ -653,8 +653,8 @@ ${table(['federated objects', 'member objects', 'RSS MiB', `RSS MiB ${m.idle.ste
 
 RSS grows by **${fmt(m.rssMiBPer1kObjects, 1)} MiB per 1,000 federated objects** (× ${m.members} member objects each), that is
 **${fmt(rssPer1kMemberObjects(m), 1)} MiB per 1,000 member objects** (5 s readings). The later readings come after
-V8's own GCs and the process's heap compaction (src/manager/heap-compaction.ts: at most every 30 s, once the heap grew
-by 24 MiB), which a point reached only if its burst grew the heap enough. Node runs with \`${nodeCommand(String(r.memory.parameters.process ?? ''))}\`
+V8's own GCs and the process's heap compaction (src/manager/heap-compaction.ts: a full GC that moves the survivors
+together and gives the emptied pages back, at most every 30 s, once the committed heap grew by 24 MiB). Node runs with \`${nodeCommand(String(r.memory.parameters.process ?? ''))}\`
 (src/manager/node-flags.ts says why).
 ${heapSection(r.memoryHeap)}
 Cold start with ${int(c.federatedObjects)} federated objects (${int(c.memberObjects)} member objects) already converged, timed from spawn:
