@@ -268,7 +268,7 @@ async function main(): Promise<number> {
       const fed = await BenchFederation.start({ members: SIZES.memoryMembers, binDir, kinds: ['configmap'], enabled: true, log });
       try {
         kubernetes = fed.kubernetesVersion;
-        const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, steadyMs: 25_000, convergeTimeoutMs: 20 * 60_000 };
+        const p = { namespace: 'mem', sizes: SIZES.memorySizes, settleMs: 5000, steadyMs: 45_000, convergeTimeoutMs: 20 * 60_000 };
         const result = await runMemory(fed, dist, p, log, values['cpu-prof'] ? path.join(BENCH_TMP, 'prof') : undefined, values['heap-snapshot'] ? path.join(BENCH_TMP, 'heap') : undefined);
         write('memory', meta('memory and cold start of the controller-manager process', {
           ...p,

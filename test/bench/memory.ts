@@ -21,7 +21,7 @@ export interface MemoryParameters {
   /** Cumulative object counts at which memory is read, e.g. [1000, 10000]. */
   sizes: number[];
   settleMs: number;
-  /** How much longer after `settleMs` the steady figures are read. */
+  /** How much longer after `settleMs` the steady figures are read: long enough for the heap compaction (src/manager/heap-compaction.ts: looked at every 10 s, at most every 30 s) to have run once after the burst. */
   steadyMs: number;
   convergeTimeoutMs: number;
 }
