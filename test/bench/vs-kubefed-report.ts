@@ -286,7 +286,7 @@ export function vsSummaryRows(result: VsResult, label: string): string[][] {
       const r = ratio(v[ts]!, v[stock]!);
       const rBest = best >= 0 ? ratio(v[ts]!, v[best]!) : Number.NaN;
       rows.push([
-        `vs KubeFed${label}: ${scenario.title.split(',')[0]}: ${what}`,
+        `vs KubeFed${label}: ${scenario.title.split(', ')[0]}: ${what}`,
         `kubefed-ts ${formatNumber(v[ts]!, digits)}${unit}, KubeFed stock ${formatNumber(v[stock]!, digits)}${unit}${best >= 0 ? `, best ${formatNumber(v[best]!, digits)}${unit}` : ''}`,
         `${formatRatio(r)} stock${best >= 0 ? `, ${formatRatio(rBest)} best` : ''}`,
         `≤ ${target}× stock`,
