@@ -16,6 +16,8 @@ import {
   FEDERATED_TYPE_CONFIG_PLURAL,
   type FeatureGateName,
 } from '../../src/api/index.js';
+import type { ClusterRegistry } from '../../src/cluster/registry.js';
+import type { RestClient } from '../../src/kube/rest-client.js';
 import { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { RuntimeConfig } from '../../src/manager/config.js';
 import type { Logger } from '../../src/util/log.js';
@@ -165,6 +167,32 @@ export async function startManager(host: KubeConfig, options: ManagerOptions = {
       return options.tweak ? options.tweak(tested) : tested;
     },
   });
+}
+
+/**
+ * Holds the registry's KubeFedCluster status writes for `cluster` (a slow host, as far as those writes go) until
+ * `release()`, which also puts the registry's client back as it was. `held()` counts the writes that waited.
+ */
+export function holdClusterStatusWrites(registry: ClusterRegistry, cluster: string): { held: () => number; release: () => void } {
+  const client = (registry as unknown as { options: { host: RestClient } }).options.host;
+  const original = client.mergePatch;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let held = 0;
+  client.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
+    if (args[0].plural === 'kubefedclusters' && args[1] === cluster) {
+      held++;
+      await gate;
+    }
+    return original.apply(this, args);
+  } as RestClient['mergePatch'];
+  return {
+    held: () => held,
+    release: () => {
+      client.mergePatch = original;
+      open();
+    },
+  };
 }
 
 /** A generic reader for any custom object on a cluster. */

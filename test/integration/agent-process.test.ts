@@ -12,11 +12,10 @@ import path from 'node:path';
 import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_LEASE_NAME } from '../../src/api/index.js';
-import type { RestClient } from '../../src/kube/rest-client.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { repoRoot } from '../harness/binaries.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { createDefaultTypeConfigs, customObjects, getOrUndefined, installCrds, KUBEFED_NS, sleep, startManager, waitUntil } from '../harness/federation.js';
+import { createDefaultTypeConfigs, customObjects, getOrUndefined, holdClusterStatusWrites, installCrds, KUBEFED_NS, sleep, startManager, waitUntil } from '../harness/federation.js';
 import { httpGet, processLogLevel, startProcess, type RunningProcess } from '../harness/processes.js';
 import { kubefedctl } from '../harness/kubefedctl.js';
 
@@ -161,14 +160,7 @@ describe('the kubefed-agent process', () => {
       expect(await third.stop('SIGTERM')).toBe(0);
       await expect.poll(() => manager!.registry.get(cluster)?.ready, { timeout: GRACE_MS + 10_000, interval: 100 }).toBe(false);
 
-      const hostClient = (manager!.registry as unknown as { options: { host: RestClient } }).options.host;
-      const original = hostClient.mergePatch;
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      hostClient.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
-        if (args[0].plural === 'kubefedclusters' && args[1] === cluster) await held;
-        return original.apply(this, args);
-      } as RestClient['mergePatch'];
+      const statusWrites = holdClusterStatusWrites(manager!.registry, cluster);
       try {
         await startAgent();
         await expect.poll(() => manager!.registry.get(cluster)?.ready, { timeout: 20_000, interval: 50 }).toBe(true);
@@ -188,8 +180,7 @@ describe('the kubefed-agent process', () => {
         // A spin takes a whole core; the sweeps of a cluster coming back, a fraction.
         expect((cpu.user + cpu.system) / 1000).toBeLessThan(700);
       } finally {
-        hostClient.mergePatch = original;
-        release();
+        statusWrites.release();
       }
       await expect.poll(memberData, { timeout: 20_000 }).toEqual({ v: '2' });
       await expect.poll(async () => readyOf(await kfc()), { timeout: 20_000 }).toBe('True');

@@ -5,10 +5,9 @@
 import { CoordinationV1Api, CoreV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_LEASE_NAME, pullClusterNamespace } from '../../src/api/index.js';
-import type { RestClient } from '../../src/kube/rest-client.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { customObjects, getOrUndefined, installCrds, KUBEFED_NS, sleep, startManager } from '../harness/federation.js';
+import { customObjects, getOrUndefined, holdClusterStatusWrites, installCrds, KUBEFED_NS, sleep, startManager } from '../harness/federation.js';
 
 type Obj = Record<string, any>;
 
@@ -102,18 +101,7 @@ describe('a pull cluster\'s health from its agent\'s heartbeat Lease', () => {
     // Hold the registry's status write: the controllers must hear "ready" as soon as the registry shows it
     // (they once heard it only after that write, and meanwhile handed work to an executor still not ready).
     const registry = manager!.registry;
-    const hostClient = (registry as unknown as { options: { host: RestClient } }).options.host;
-    const original = hostClient.mergePatch;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let statusWritesHeld = 0;
-    hostClient.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
-      if (args[0].plural === 'kubefedclusters' && args[1] === cluster) {
-        statusWritesHeld++;
-        await held;
-      }
-      return original.apply(this, args);
-    } as RestClient['mergePatch'];
+    const statusWrites = holdClusterStatusWrites(registry, cluster);
     const events: string[] = [];
     const off = registry.onEvent((event) => {
       if (event.name === cluster) events.push(event.type);
@@ -122,11 +110,10 @@ describe('a pull cluster\'s health from its agent\'s heartbeat Lease', () => {
       await renew();
       await expect.poll(() => registry.get(cluster)?.ready, { timeout: 5_000, interval: 20 }).toBe(true);
       expect(events).toEqual(['ready']);
-      expect(statusWritesHeld).toBe(1);
+      expect(statusWrites.held()).toBe(1);
     } finally {
       off();
-      hostClient.mergePatch = original;
-      release();
+      statusWrites.release();
     }
     await expect.poll(async () => condition(await kfc(), 'Ready')?.status, { timeout: 5_000, interval: 200 }).toBe('True');
   });
