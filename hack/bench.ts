@@ -9,7 +9,8 @@
 //   --only         run these benchmarks only (throughput,hostcost,livecreates,latency,idle,memory,scale,isolation,image,vskubefed,pull,planner) (BENCHMARKS.md is regenerated from every result file present)
 //   --out DIR      where result files go (default bench/results, or bench/tmp/quick with --quick)
 //   --report-only  regenerate BENCHMARKS.md from the result files, run nothing
-//   --cpu-prof     run the memory and pull benchmarks' controller-manager processes with --cpu-prof (bench/tmp/prof)
+//   --cpu-prof     run the memory, pull and comparison benchmarks' controller-manager processes with --cpu-prof (bench/tmp/prof)
+//   --node-args "…"  more Node/V8 flags for the comparison's kubefed-ts controller-manager (trying a flag out; use with --out)
 //   --heap-snapshot  the memory benchmark writes a heap snapshot of the controller-manager at every point (bench/tmp/heap;
 //                  a measurement run only: the snapshots cost memory; read them with hack/heap-breakdown.ts)
 //   --vs-kubefed   only the side-by-side comparison with KubeFed v0.10.0 (= --only vskubefed; issue #13)
@@ -63,6 +64,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string' },
     contenders: { type: 'string' },
     'pull-members': { type: 'string' },
+    'node-args': { type: 'string' },
   },
   strict: true,
 });
@@ -354,7 +356,11 @@ async function main(): Promise<number> {
       const revisionAtStart = revision();
       const t0 = Date.now();
       try {
-        const env = { kubefedBin, kubefedCrds: kubefedCrdFiles(kubefedBin), dist, binDir, workDir, group, log };
+        const nodeArgs = [
+          ...(values['node-args'] ?? '').split(' ').filter(Boolean),
+          ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(BENCH_TMP, 'prof', `vs-${Date.now()}`)}`] : []),
+        ];
+        const env = { kubefedBin, kubefedCrds: kubefedCrdFiles(kubefedBin), dist, binDir, workDir, group, log, ...(nodeArgs.length ? { nodeArgs } : {}) };
         const outcome = await runVsKubefed(env, scenarios, runs, p, contenders);
         failures.push(...outcome.failures);
         const result: VsResult = { scenarios, contenders: [...contenders], settings: CONTENDER_SETTINGS, runs: outcome.runs };

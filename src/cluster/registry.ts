@@ -96,6 +96,10 @@ interface Entry {
   /** When the last probe finished (the conditions' lastProbeTime only moves when they change). */
   lastProbeAt: string | undefined;
   probing: boolean;
+  /** The KubeFedCluster status write in flight, if any; probes never wait for it. */
+  statusWrite: Promise<void> | undefined;
+  /** The status changed again while a write was in flight: write once more when it is done. */
+  statusWriteAgain: boolean;
 }
 
 export interface ClusterRegistryOptions {
@@ -240,6 +244,8 @@ export class ClusterRegistry {
         heartbeat: undefined,
         lastProbeAt: undefined,
         probing: false,
+        statusWrite: undefined,
+        statusWriteAgain: false,
       };
       this.entries.set(name, entry);
     }
@@ -302,7 +308,7 @@ export class ClusterRegistry {
       // back "not attempted" at once, again and again.
       if (nowUsable !== wasUsable) this.emit({ type: nowUsable ? 'ready' : 'notReady', name: entry.name });
       const status = entry.kfc.status;
-      if (changed || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) await this.writeStatus(entry);
+      if (changed || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) this.requestStatusWrite(entry);
     } finally {
       entry.probing = false;
     }
@@ -362,6 +368,28 @@ export class ClusterRegistry {
     } catch {
       return entry.kubernetesVersion;
     }
+  }
+
+  /**
+   * Writes the entry's status in the background: a slow or hung host write must not hold up the next probe
+   * (readiness would go stale for as long). One write per cluster at a time; changes that come meanwhile are
+   * written together once it is done, from the entry as it is then (the latest wins).
+   */
+  private requestStatusWrite(entry: Entry): void {
+    if (entry.statusWrite) {
+      entry.statusWriteAgain = true;
+      return;
+    }
+    entry.statusWrite = (async () => {
+      try {
+        do {
+          entry.statusWriteAgain = false;
+          await this.writeStatus(entry);
+        } while (entry.statusWriteAgain && this.entries.get(entry.name) === entry);
+      } finally {
+        entry.statusWrite = undefined;
+      }
+    })();
   }
 
   private async writeStatus(entry: Entry): Promise<void> {

@@ -17,7 +17,7 @@ import {
   type FeatureGateName,
 } from '../../src/api/index.js';
 import type { ClusterRegistry } from '../../src/cluster/registry.js';
-import type { RestClient } from '../../src/kube/rest-client.js';
+import { RestClient } from '../../src/kube/rest-client.js';
 import { ControllerManager } from '../../src/manager/controller-manager.js';
 import type { RuntimeConfig } from '../../src/manager/config.js';
 import type { Logger } from '../../src/util/log.js';
@@ -56,6 +56,39 @@ export async function installCrds(kubeconfigPath: string, files: string[] = [pat
   for (const f of files) args.push('-f', f);
   await execFileAsync(kubectl, [...args.slice(0, 2), 'apply', '--server-side', '--force-conflicts', '--field-manager=kubefed-ts-tests', ...args.slice(2)]);
   await execFileAsync(kubectl, [...args.slice(0, 2), 'wait', '--for=condition=Established', '--timeout=60s', ...args.slice(2)]);
+  await waitForCustomResourceStorage(kubeconfigPath);
+}
+
+/**
+ * Established is not yet servable: right after a CRD is created (or its API server started) a list of its
+ * objects can still answer 429 "storage is (re)initializing" while the watch cache fills. The controllers retry
+ * that; a test's first direct request would fail. Waits until every CRD's objects can be listed.
+ */
+async function waitForCustomResourceStorage(kubeconfigPath: string, timeoutMs = 60_000): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const client = await RestClient.fromKubeConfig(kc, { name: 'crd-storage-wait' });
+  type Crd = { spec: { group: string; names: { plural: string }; versions: Array<{ name: string; served: boolean }> } };
+  try {
+    const crds = await client.request<{ items: Crd[] }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+    const deadline = Date.now() + timeoutMs;
+    for (const crd of crds.items) {
+      const version = crd.spec.versions.find((v) => v.served)?.name;
+      if (!version) continue;
+      const list = `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}`;
+      for (;;) {
+        try {
+          await client.request('GET', list, { query: { limit: 1 } });
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 429 || Date.now() > deadline) throw err;
+          await sleep(200);
+        }
+      }
+    }
+  } finally {
+    client.close();
+  }
 }
 
 /**

@@ -117,4 +117,29 @@ describe('a pull cluster\'s health from its agent\'s heartbeat Lease', () => {
     }
     await expect.poll(async () => condition(await kfc(), 'Ready')?.status, { timeout: 5_000, interval: 200 }).toBe('True');
   });
+
+  it('goes on probing while its status write hangs, and writes the latest status once the host answers', async () => {
+    // The status write of one change hangs (a slow host): the next change must still be seen and told at once,
+    // not after that write (the probe once waited for it), and the status written last must be the latest.
+    const registry = manager!.registry;
+    await expect.poll(() => registry.get(cluster)?.ready, { timeout: 5_000, interval: 20 }).toBe(true);
+    const statusWrites = holdClusterStatusWrites(registry, cluster);
+    const events: string[] = [];
+    const off = registry.onEvent((event) => {
+      if (event.name === cluster) events.push(event.type);
+    });
+    try {
+      await renew({ 'kubefed.io/kubernetes-version': 'v1.35.6', 'kubefed.io/agent-version': '0.1.0' });
+      await expect.poll(() => statusWrites.held(), { timeout: 5_000, interval: 20 }).toBe(1); // the new version's write hangs
+      // No renewal any more: NotReady after the grace period, while that write still hangs.
+      await expect.poll(() => registry.get(cluster)?.ready, { timeout: GRACE_MS + 5_000, interval: 50 }).toBe(false);
+      expect(events).toEqual(['notReady']);
+      expect(statusWrites.held()).toBe(1); // one write at a time: the newer status waits for the hung one
+    } finally {
+      off();
+      statusWrites.release();
+    }
+    await expect.poll(async () => condition(await kfc(), 'Ready')?.status, { timeout: 5_000, interval: 200 }).toBe('False');
+    expect((await kfc())!.status).toMatchObject({ kubernetesVersion: 'v1.35.6' });
+  });
 });
