@@ -25,4 +25,4 @@ COPY --from=build /src/dist ./dist
 COPY crds ./crds
 USER 65532:65532
 # V8 flags: src/manager/node-flags.ts says which and why (the same in the package bin's shebang).
-ENTRYPOINT ["node", "--max-semi-space-size=2", "--expose-gc", "dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "--expose-gc", "dist/main.js"]

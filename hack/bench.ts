@@ -38,6 +38,7 @@ import { runPullMode, type PullParameters } from '../test/bench/pull.js';
 import { resultTargets } from '../test/bench/pull-report.js';
 import { logger, machine, RESULTS_DIR, revision, round, writeResult, type ResultFile } from '../test/bench/lib.js';
 import { runMemory } from '../test/bench/memory.js';
+import { measureRuntimeBaseline } from '../test/bench/runtime-baseline.js';
 import { CONTROLLER_MANAGER_NODE_FLAGS } from '../src/manager/node-flags.js';
 import { readPlanner } from '../test/bench/planner.js';
 import { writeBenchmarksMd, summary } from '../test/bench/report.js';
@@ -362,6 +363,8 @@ async function main(): Promise<number> {
         ];
         const env = { kubefedBin, kubefedCrds: kubefedCrdFiles(kubefedBin), dist, binDir, workDir, group, log, ...(nodeArgs.length ? { nodeArgs } : {}) };
         const outcome = await runVsKubefed(env, scenarios, runs, p, contenders);
+        const runtimeBaseline = await measureRuntimeBaseline(path.join(BENCH_TMP, 'runtime-baseline'));
+        log(`runtime baseline: node alone ${runtimeBaseline.nodeMiB} MiB, with the required libraries ${runtimeBaseline.requiredLibrariesMiB} MiB`);
         failures.push(...outcome.failures);
         const result: VsResult = { scenarios, contenders: [...contenders], settings: CONTENDER_SETTINGS, runs: outcome.runs };
         kubernetes = binDir.match(/k8s-(v[\d.]+)/)?.[1] ?? kubernetes;
@@ -369,13 +372,14 @@ async function main(): Promise<number> {
           objects, runs, scenarios: scenarios.map((x) => x.id), ...p, kubefed: KUBEFED_VERSION, contenders: CONTENDER_SETTINGS,
           order: 'per scenario, run 1: kubefed-stock, kubefed-best, kubefed-ts; run 2 the reverse; and so on',
           smallMemberFlags: SMALL_MEMBER_FLAGS,
+          runtimeBaseline,
           loadAverageAtStart: startedAt.loadAverage,
           loadAverageAtEnd: machine().loadAverage,
           // The commit the run started from (the file's revision is taken when it is written).
           revisionAtStart,
           wallMinutes: round((Date.now() - t0) / 60_000, 1),
         }, result));
-        const md = renderVsKubefed(result);
+        const md = renderVsKubefed(result, startedAt.cores);
         writeFileSync(path.join(outDir, 'vs-kubefed.md'), `${md}\n`);
         process.stdout.write(`${md}\n`);
         if (outcome.failures.length > 0) log(`controller logs kept in ${workDir}`);

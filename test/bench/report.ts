@@ -13,6 +13,7 @@ import type { HostCostResult } from './host-cost.js';
 import type { LiveCreatesResult } from './live-creates.js';
 import { pullSummaryRows, renderPull, type PullResult } from './pull-report.js';
 import type { ThroughputResult } from './throughput.js';
+import type { RuntimeBaseline } from './runtime-baseline.js';
 import { renderVsKubefed, vsSummaryRows, type VsResult } from './vs-kubefed-report.js';
 
 type Result<T> = ResultFile & { results: T; targets?: Record<string, { target: string; met: boolean }> };
@@ -132,7 +133,7 @@ function writesText(w: Record<string, Record<string, number>>): string {
 function summaryRows(r: Results): string[][] {
   const rows: string[][] = [];
   if (r.vsKubefed) {
-    rows.push(...vsSummaryRows(r.vsKubefed.results, sizeLabel(r.vsKubefed)));
+    rows.push(...vsSummaryRows(r.vsKubefed.results, sizeLabel(r.vsKubefed), r.vsKubefed.machine?.cores, runtimeBaselineOf(r.vsKubefed)));
   }
   if (r.pull) rows.push(...pullSummaryRows(r.pull.results, sizeLabel(r.pull)));
   for (const t of [...(r.throughput?.results ?? []), ...(r.scale ? [r.scale.results] : [])]) {
@@ -510,6 +511,18 @@ ${renderPull(f.results)}
 `;
 }
 
+function baselineText(b: RuntimeBaseline | undefined): string {
+  if (!b) return '';
+  return ` For scale, measured in the same run with the controller-manager's V8 flags (\`${b.flags.join(' ')}\`): Node alone holds
+${fmt(b.nodeMiB)} MiB, and Node with only the libraries the project requires (client-node's KubeConfig, express, zod, pino,
+prom-client, js-yaml, fast-json-patch: test/bench/required-libraries.ts, bundled as dist/main.js is) ${fmt(b.requiredLibrariesMiB)} MiB.
+No controller built on them starts below that; KubeFed is a Go binary.`;
+}
+
+function runtimeBaselineOf(v: Result<VsResult>): RuntimeBaseline | undefined {
+  return (v.parameters as { runtimeBaseline?: RuntimeBaseline }).runtimeBaseline;
+}
+
 /** Issue #13: kubefed-ts against KubeFed's own controller-manager on the same harness. */
 function vsKubefedSection(v: Result<VsResult>): string {
   const p = v.parameters as Record<string, unknown>;
@@ -536,11 +549,11 @@ ends; each API server's own Lease renewals are included). A restart stops the co
 spawns a new one: KubeFed v0.10.0 does not release its leader lock (a ConfigMap) when it stops, so its new
 process first waits for the old 15 s lease to expire; kubefed-ts releases its Lease on a graceful stop. The
 20-member scenario starts its members with
-\`${(p.smallMemberFlags as string[] | undefined)?.join(' ') ?? ''}\`.
+\`${(p.smallMemberFlags as string[] | undefined)?.join(' ') ?? ''}\`.${baselineText(runtimeBaselineOf(v))}
 
 ${settings}
 
-${renderVsKubefed(v.results)}
+${renderVsKubefed(v.results, v.machine?.cores)}
 `;
 }
 

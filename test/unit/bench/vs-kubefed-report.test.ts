@@ -145,11 +145,37 @@ describe('vsSummaryRows', () => {
       settings: {},
       runs,
     }, ' (quick)');
+    const withBaseline = vsSummaryRows({ scenarios: [{ id: 's', title: '100 FederatedConfigMaps → 1 member', kind: 'configmap', members: 1, objects: 100, followUps: false }], contenders: ['kubefed-stock', 'kubefed-best', 'kubefed-ts'], settings: {}, runs }, '', undefined, { requiredLibrariesMiB: 79 });
+    expect(withBaseline.at(-1)![4]).toBe('**no** (bound: Node with the required libraries alone 79 MiB > 40 MiB)');
     expect(rows.map((r) => [r[0], r[2], r[4]])).toEqual([
       ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: time to converge', '0.30× stock, 0.45× best', 'yes'],
       ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: host writes per object', '1.00× stock, 1.00× best', '**no**'],
       ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: controller peak RSS', '2.00× stock, 2.00× best', '**no**'],
+      ['vs KubeFed (quick): 100 FederatedConfigMaps → 1 member: controller RSS right after start', '2.50× stock, 2.50× best', '**no**'],
     ]);
+  });
+});
+
+describe('the machine bound', () => {
+  it('spreads the API servers\' and etcd\'s CPU over the cores, and names it when it alone misses the target', () => {
+    const base = { scenario: 's', run: 1, timedOut: false, propagated: 100, memberObjects: [100], progress: { p50: 1, p90: 1, p100: 1 }, requests: { host: {} } };
+    const rssMiB = { afterStart: 40, converged: 60, peak: 60 };
+    const runs: VsRun[] = [
+      { ...base, contender: 'kubefed-stock', convergeSeconds: 30, rssMiB, cpu: { 'kube-apiserver-host': 20, etcd: 4, controller: 9, bench: 2 } },
+      // 12 + 2 × 3 + 2 = 20 s of API server and etcd CPU over 2 cores: 10 s, while the target is 30 / 3 ≈ 9.9 s.
+      { ...base, contender: 'kubefed-ts', convergeSeconds: 12, rssMiB, cpu: { 'kube-apiserver-host': 12, 'kube-apiserver-member1': 3, 'kube-apiserver-member2': 3, etcd: 2, controller: 5, bench: 1 } },
+    ];
+    const result = {
+      scenarios: [{ id: 's', title: '100 FederatedConfigMaps → 2 members', kind: 'configmap' as const, members: 2, objects: 100, followUps: false }],
+      contenders: ['kubefed-stock', 'kubefed-ts'] as const,
+      settings: {},
+      runs,
+    };
+    const bound = scenarioRows(result.scenarios[0]!, [[runs[0]!], [runs[1]!]], 2).find((r) => r.figure.startsWith('API servers and etcd CPU ÷ cores'));
+    expect(bound?.values).toEqual([12, 10]);
+    expect(scenarioRows(result.scenarios[0]!, [[runs[0]!], [runs[1]!]]).some((r) => r.figure.startsWith('API servers and etcd'))).toBe(false);
+    const converge = vsSummaryRows({ ...result, contenders: [...result.contenders] }, '', 2)[0]!;
+    expect(converge[4]).toBe('**no** (bound: the API servers and etcd alone 10.0 s > 9.9 s)');
   });
 });
 
