@@ -98,8 +98,8 @@ interface Entry {
   probing: boolean;
   /** The KubeFedCluster status write in flight, if any; probes never wait for it. */
   statusWrite: Promise<void> | undefined;
-  /** The status changed again while a write was in flight: write once more when it is done. */
-  statusWriteAgain: boolean;
+  /** The status to write changed and no write has carried it yet (one in flight or failed): write it. */
+  statusDirty: boolean;
 }
 
 export interface ClusterRegistryOptions {
@@ -114,6 +114,9 @@ export interface ClusterRegistryOptions {
   /** Called after every probe, e.g. for a cluster-ready gauge. */
   onProbe?: (cluster: string, ready: boolean) => void;
 }
+
+/** How long a stop waits for status writes on their way. */
+const STOP_WAIT_FOR_STATUS_MS = 2_000;
 
 export class ClusterRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -169,6 +172,9 @@ export class ClusterRegistry {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // Status writes on their way finish first (a stopping leader's last word), but a hung host does not hold the stop.
+    const writes = [...this.entries.values()].flatMap((e) => (e.statusWrite ? [e.statusWrite] : []));
+    if (writes.length > 0) await Promise.race([Promise.all(writes), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_FOR_STATUS_MS).unref())]);
     await Promise.all([this.kfcInformer.stop(), this.secretInformer.stop()]);
     for (const entry of this.entries.values()) entry.client?.close();
     this.entries.clear();
@@ -245,7 +251,7 @@ export class ClusterRegistry {
         lastProbeAt: undefined,
         probing: false,
         statusWrite: undefined,
-        statusWriteAgain: false,
+        statusDirty: false,
       };
       this.entries.set(name, entry);
     }
@@ -308,7 +314,7 @@ export class ClusterRegistry {
       // back "not attempted" at once, again and again.
       if (nowUsable !== wasUsable) this.emit({ type: nowUsable ? 'ready' : 'notReady', name: entry.name });
       const status = entry.kfc.status;
-      if (changed || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) this.requestStatusWrite(entry);
+      if (changed || entry.statusDirty || entry.kubernetesVersion !== status?.kubernetesVersion || entry.agentVersion !== status?.agentVersion) this.requestStatusWrite(entry);
     } finally {
       entry.probing = false;
     }
@@ -373,32 +379,36 @@ export class ClusterRegistry {
   /**
    * Writes the entry's status in the background: a slow or hung host write must not hold up the next probe
    * (readiness would go stale for as long). One write per cluster at a time; changes that come meanwhile are
-   * written together once it is done, from the entry as it is then (the latest wins).
+   * written together once it is done, from the entry as it is then (the latest wins). A failed write leaves the
+   * status dirty, and the next probe asks again.
    */
   private requestStatusWrite(entry: Entry): void {
-    if (entry.statusWrite) {
-      entry.statusWriteAgain = true;
-      return;
-    }
+    entry.statusDirty = true;
+    if (entry.statusWrite) return;
     entry.statusWrite = (async () => {
       try {
-        do {
-          entry.statusWriteAgain = false;
-          await this.writeStatus(entry);
-        } while (entry.statusWriteAgain && this.entries.get(entry.name) === entry);
+        while (entry.statusDirty && this.entries.get(entry.name) === entry) {
+          entry.statusDirty = false;
+          if (!(await this.writeStatus(entry))) {
+            entry.statusDirty = true;
+            break;
+          }
+        }
       } finally {
         entry.statusWrite = undefined;
       }
     })();
   }
 
-  private async writeStatus(entry: Entry): Promise<void> {
+  /** True once written (or the cluster is gone); false when the write failed. */
+  private async writeStatus(entry: Entry): Promise<boolean> {
     const status = {
       conditions: entry.health.conditions,
       ...(entry.kubernetesVersion ? { kubernetesVersion: entry.kubernetesVersion } : {}),
       // null removes a version left from when the cluster was in pull mode.
       ...(entry.agentVersion ? { agentVersion: entry.agentVersion } : entry.kfc.status?.agentVersion ? { agentVersion: null } : {}),
     };
+    const before = entry.kfc;
     try {
       const updated = await this.options.host.mergePatch<KubeFedCluster>(
         KubeFedClusterType,
@@ -407,9 +417,13 @@ export class ClusterRegistry {
         { status },
         { subresource: 'status' },
       );
-      entry.kfc = updated;
+      // Unless the informer brought a newer object (a spec change) while the write was on its way.
+      if (entry.kfc === before) entry.kfc = updated;
+      return true;
     } catch (err) {
+      if (isNotFound(err)) return true;
       this.log.warn({ cluster: entry.name, err: errorMessage(err) }, 'could not write KubeFedCluster status');
+      return false;
     }
   }
 }

@@ -549,7 +549,7 @@ ends; each API server's own Lease renewals are included). A restart stops the co
 spawns a new one: KubeFed v0.10.0 does not release its leader lock (a ConfigMap) when it stops, so its new
 process first waits for the old 15 s lease to expire; kubefed-ts releases its Lease on a graceful stop. The
 20-member scenario starts its members with
-\`${(p.smallMemberFlags as string[] | undefined)?.join(' ') ?? ''}\`.${baselineText(runtimeBaselineOf(v))}
+\`${(p.smallMemberFlags as string[] | undefined)?.join(' ') ?? ''}\`.${baselineText(runtimeBaselineOf(v))}${Array.isArray(p.extraNodeArgs) ? ` **kubefed-ts ran with extra Node flags, not as shipped: \`${(p.extraNodeArgs as string[]).join(' ')}\`.**` : ''}
 
 ${settings}
 

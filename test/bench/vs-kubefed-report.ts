@@ -179,13 +179,14 @@ function medianVerbs(runs: VsRun[], pick: (r: VsRun) => RequestCounts | undefine
 }
 
 /** The figure of the machine bound (see scenarioRows). */
-const MACHINE_BOUND = 'API servers and etcd CPU ÷ cores, s (no controller making these requests converges sooner here)';
+const MACHINE_BOUND = 'API servers and etcd CPU ÷ cores, s (the machine bound: a controller taking no CPU, making these requests)';
 
 /**
  * The rows of one scenario's table, each a median over that contender's runs. `cores`: the machine's, for
- * the machine bound: the CPU the API servers and etcd spent serving a contender's requests, spread over every
- * core, is the time no controller making those requests could beat on this machine (it would take no CPU of
- * its own, and the API servers would keep every core busy).
+ * the machine bound: the CPU the API servers and etcd spent during convergence, spread over every core, is
+ * about the soonest a controller making the same requests could converge on this machine, were it to take no
+ * CPU of its own. About: it includes the API servers' own background work (their Leases, watch bookkeeping;
+ * ~0.02 cores each when idle), which a shorter run would pay less of.
  */
 export function scenarioRows(scenario: VsScenario, byContender: VsRun[][], cores?: number): Row[] {
   const n = scenario.objects;

@@ -78,10 +78,14 @@ async function waitForCustomResourceStorage(kubeconfigPath: string, timeoutMs = 
       const list = `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}`;
       for (;;) {
         try {
-          await client.request('GET', list, { query: { limit: 1 } });
+          // Served from the watch cache, as a test's plain list is (a list with a limit and no selector would go
+          // to etcd and succeed while the cache still refuses); a selector nothing matches keeps the answer small.
+          await client.request('GET', list, { query: { labelSelector: 'kubefed-ts.io/storage-probe=none' } });
           break;
         } catch (err) {
-          if ((err as { code?: number }).code !== 429 || Date.now() > deadline) throw err;
+          // Only "not ready yet" is waited out: a CRD on its way out (404) is none of this wait's business.
+          if ((err as { code?: number }).code !== 429) break;
+          if (Date.now() > deadline) throw err;
           await sleep(200);
         }
       }
@@ -226,6 +230,24 @@ export function holdClusterStatusWrites(registry: ClusterRegistry, cluster: stri
       open();
     },
   };
+}
+
+/**
+ * Makes the registry's next `times` status writes of `cluster`'s KubeFedCluster fail (as a host answering 500
+ * would); returns how many have failed so far, and `restore`.
+ */
+export function failClusterStatusWrites(registry: ClusterRegistry, cluster: string, times: number): { failed: () => number; restore: () => void } {
+  const client = (registry as unknown as { options: { host: RestClient } }).options.host;
+  const original = client.mergePatch;
+  let failed = 0;
+  client.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
+    if (args[0].plural === 'kubefedclusters' && args[1] === cluster && failed < times) {
+      failed++;
+      throw Object.assign(new Error('injected: the host answered 500'), { code: 500 });
+    }
+    return original.apply(this, args);
+  } as RestClient['mergePatch'];
+  return { failed: () => failed, restore: () => (client.mergePatch = original) };
 }
 
 /** A generic reader for any custom object on a cluster. */

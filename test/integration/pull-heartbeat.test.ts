@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_LEASE_NAME, pullClusterNamespace } from '../../src/api/index.js';
 import type { ControllerManager } from '../../src/manager/controller-manager.js';
 import { kubeConfigFor, testEnv } from '../harness/env.js';
-import { customObjects, getOrUndefined, holdClusterStatusWrites, installCrds, KUBEFED_NS, sleep, startManager } from '../harness/federation.js';
+import { customObjects, failClusterStatusWrites, getOrUndefined, holdClusterStatusWrites, installCrds, KUBEFED_NS, sleep, startManager } from '../harness/federation.js';
 
 type Obj = Record<string, any>;
 
@@ -141,5 +141,28 @@ describe('a pull cluster\'s health from its agent\'s heartbeat Lease', () => {
     }
     await expect.poll(async () => condition(await kfc(), 'Ready')?.status, { timeout: 5_000, interval: 200 }).toBe('False');
     expect((await kfc())!.status).toMatchObject({ kubernetesVersion: 'v1.35.6' });
+  });
+
+  it('writes a status whose write failed again at a later probe, with nothing else changing', async () => {
+    // Only the conditions change (same versions as the status holds): a failed write of them was once lost for
+    // good, and the KubeFedCluster said NotReady while the registry had it Ready.
+    const registry = manager!.registry;
+    // Settled first: NotReady everywhere, the status holding the versions the heartbeat will say, and the
+    // registry's copy of the KubeFedCluster caught up with it (a version it has not seen would cause a write).
+    await expect.poll(() => registry.get(cluster)?.ready, { timeout: GRACE_MS + 5_000, interval: 50 }).toBe(false);
+    await expect.poll(async () => condition(await kfc(), 'Ready')?.status, { timeout: 5_000, interval: 200 }).toBe('False');
+    expect((await kfc())!.status).toMatchObject({ kubernetesVersion: 'v1.35.6', agentVersion: '0.1.0' });
+    await sleep(1_000);
+    const statusWrites = failClusterStatusWrites(registry, cluster, 1);
+    try {
+      const renewed = await renew({ 'kubefed.io/kubernetes-version': 'v1.35.6', 'kubefed.io/agent-version': '0.1.0' });
+      await expect.poll(() => registry.get(cluster)?.ready, { timeout: 2_000, interval: 20 }).toBe(true);
+      await expect.poll(() => statusWrites.failed(), { timeout: 2_000, interval: 20 }).toBe(1);
+      // Written again within a probe or two, well before the heartbeat runs out again (GRACE_MS after renewal).
+      await expect.poll(async () => condition(await kfc(), 'Ready')?.status, { timeout: 2_000, interval: 100 }).toBe('True');
+      expect(Date.now() - renewed).toBeLessThan(GRACE_MS);
+    } finally {
+      statusWrites.restore();
+    }
   });
 });
