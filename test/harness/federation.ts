@@ -207,26 +207,35 @@ export async function startManager(host: KubeConfig, options: ManagerOptions = {
 }
 
 /**
+ * Runs `intercept` before each of the registry's KubeFedCluster status writes of `cluster` (it may wait, or throw
+ * to fail the write); returns the function that puts the registry's client back as it was.
+ */
+function interceptClusterStatusWrites(registry: ClusterRegistry, cluster: string, intercept: () => Promise<void>): () => void {
+  const client = (registry as unknown as { options: { host: RestClient } }).options.host;
+  const original = client.mergePatch;
+  client.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
+    if (args[0].plural === 'kubefedclusters' && args[1] === cluster) await intercept();
+    return original.apply(this, args);
+  } as RestClient['mergePatch'];
+  return () => (client.mergePatch = original);
+}
+
+/**
  * Holds the registry's KubeFedCluster status writes for `cluster` (a slow host, as far as those writes go) until
  * `release()`, which also puts the registry's client back as it was. `held()` counts the writes that waited.
  */
 export function holdClusterStatusWrites(registry: ClusterRegistry, cluster: string): { held: () => number; release: () => void } {
-  const client = (registry as unknown as { options: { host: RestClient } }).options.host;
-  const original = client.mergePatch;
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   let held = 0;
-  client.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
-    if (args[0].plural === 'kubefedclusters' && args[1] === cluster) {
-      held++;
-      await gate;
-    }
-    return original.apply(this, args);
-  } as RestClient['mergePatch'];
+  const restore = interceptClusterStatusWrites(registry, cluster, async () => {
+    held++;
+    await gate;
+  });
   return {
     held: () => held,
     release: () => {
-      client.mergePatch = original;
+      restore();
       open();
     },
   };
@@ -237,17 +246,13 @@ export function holdClusterStatusWrites(registry: ClusterRegistry, cluster: stri
  * would); returns how many have failed so far, and `restore`.
  */
 export function failClusterStatusWrites(registry: ClusterRegistry, cluster: string, times: number): { failed: () => number; restore: () => void } {
-  const client = (registry as unknown as { options: { host: RestClient } }).options.host;
-  const original = client.mergePatch;
   let failed = 0;
-  client.mergePatch = async function (this: RestClient, ...args: Parameters<RestClient['mergePatch']>) {
-    if (args[0].plural === 'kubefedclusters' && args[1] === cluster && failed < times) {
-      failed++;
-      throw Object.assign(new Error('injected: the host answered 500'), { code: 500 });
-    }
-    return original.apply(this, args);
-  } as RestClient['mergePatch'];
-  return { failed: () => failed, restore: () => (client.mergePatch = original) };
+  const restore = interceptClusterStatusWrites(registry, cluster, async () => {
+    if (failed >= times) return;
+    failed++;
+    throw Object.assign(new Error('injected: the host answered 500'), { code: 500 });
+  });
+  return { failed: () => failed, restore };
 }
 
 /** A generic reader for any custom object on a cluster. */
